@@ -37,7 +37,7 @@ class KVCache:
 
     def __repr__(self): return f'KVCache(layers={len(self.k)}, shape={tuple(self.k[0].shape)}, pos={self.pos})'
 
-# %% ../nbs/01_attention.ipynb #7c0d5dcb
+# %% ../nbs/01_attention.ipynb #320c774f
 class CausalSelfAttention(nn.Module):
     "Multi-head masked self-attention with a fused qkv projection, optional local band and KV cache."
     def __init__(self, config, layer_idx: int = 0):
@@ -56,10 +56,8 @@ class CausalSelfAttention(nn.Module):
 
     def forward(self, x, cache: KVCache | None = None):
         B, T, C = x.shape
-        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
-        q = q.view(B, T, self.n_head, self.head_size).transpose(1, 2)  # (B, nh, T, hs)
-        k = k.view(B, T, self.n_head, self.head_size).transpose(1, 2)
-        v = v.view(B, T, self.n_head, self.head_size).transpose(1, 2)
+        qkv = self.c_attn(x).view(B, T, 3, self.n_head, self.head_size)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, nh, T, hs)
         if cache is not None:  # write the new keys/values, then attend over all of them
             start = cache.pos
             if start + T > cache.max_len:
@@ -69,7 +67,7 @@ class CausalSelfAttention(nn.Module):
             cv[:, :, start:start + T] = v
             k, v = ck[:, :, :start + T], cv[:, :, :start + T]
         y = self._attend(q, k, v)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)  # heads side by side again
+        y = y.transpose(1, 2).reshape(B, T, C)  # heads side by side again
         return self.resid_dropout(self.c_proj(y))
 
     def _attend(self, q, k, v):

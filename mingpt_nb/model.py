@@ -59,7 +59,7 @@ def resolve_config(config: CfgNode) -> CfgNode:
         raise ValueError(f'attn_windows has {len(c.attn_windows)} entries for {c.n_layer} layers')
     return c
 
-# %% ../nbs/03_model.ipynb #551f2073
+# %% ../nbs/03_model.ipynb #1be82d5d
 class GPT(nn.Module):
     "GPT language model (minGPT's API): `logits, loss = model(idx, targets)`."
     @staticmethod
@@ -113,10 +113,10 @@ class GPT(nn.Module):
                 bad = (lo if lo < 0 else hi).item()
                 raise ValueError(f'token id {bad} is out of range for vocab_size {self.vocab_size} (ids must be in [0, {self.vocab_size}))')
 
-    def hidden_states(self, idx, cache: KVCache | None = None):
+    def hidden_states(self, idx, cache: KVCache | None = None, check: bool = True):
         "Final hidden states (B, T, n_embd); with a `cache`, `idx` continues the cached sequence."
         start = cache.pos if cache is not None else 0
-        self._check_idx(idx, start)
+        if check: self._check_idx(idx, start)
         pos = torch.arange(start, start + idx.size(1), dtype=torch.long, device=idx.device)
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
         for block in self.transformer.h: x = block(x, cache)
@@ -178,13 +178,16 @@ def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None
         logits = torch.full_like(logits, float('-inf')).scatter(-1, order, sorted_logits)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)
 
-# %% ../nbs/03_model.ipynb #60099a2e
-@torch.no_grad()
+# %% ../nbs/03_model.ipynb #90ef764f
 def _generate(self, idx, max_new_tokens: int, temperature=1.0, do_sample=False, top_k=None, top_p=None,
               stop_token: int | None = None, use_cache: bool = True, generator=None):
     "Continue `idx` (B, T) by `max_new_tokens` tokens; minGPT's signature plus top-p, stop token and a KV cache."
     self._check_idx(idx[:, -self.block_size:])
     if max_new_tokens < 0: raise ValueError(f'max_new_tokens must be >= 0, got {max_new_tokens}')
+    with torch.inference_mode(): out = self._decode(idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator)
+    return out.clone()  # a normal tensor again, usable in autograd (e.g. as training data)
+
+def _decode(self, idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator):
     B, bs = idx.size(0), self.block_size
     cache = None
     if use_cache:
@@ -194,7 +197,7 @@ def _generate(self, idx, max_new_tokens: int, temperature=1.0, do_sample=False, 
     for _ in range(max_new_tokens):
         if cache is None: h = self.hidden_states(idx[:, -bs:])
         elif cache.pos == 0: h = self.hidden_states(idx[:, -bs:], cache)          # the prompt, in one pass
-        elif cache.pos < cache.max_len: h = self.hidden_states(idx[:, -1:], cache)  # one new position
+        elif cache.pos < cache.max_len: h = self.hidden_states(idx[:, -1:], cache, check=False)  # one new position (ids are ours)
         else: cache.reset(); h = self.hidden_states(idx[:, -bs:], cache)           # context full: positions shift
         idx_next = sample_next(self.lm_head(h[:, -1]), temperature, do_sample, top_k, top_p, generator)
         if stop_token is not None:
@@ -204,7 +207,7 @@ def _generate(self, idx, max_new_tokens: int, temperature=1.0, do_sample=False, 
         if stop_token is not None and finished.all(): break
     return idx
 
-GPT.generate = _generate
+GPT.generate, GPT._decode = _generate, _decode
 
 # %% ../nbs/03_model.ipynb #2535582d
 _HF_TRANSPOSED = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
