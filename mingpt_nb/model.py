@@ -6,8 +6,8 @@
 __all__ = ['MODEL_PRESETS', 'gpt_default_config', 'resolve_config', 'GPT', 'gpt_param_count', 'weight_decay_groups',
            'sample_next', 'hf_gpt2_state_dict']
 
-# %% ../nbs/03_model.ipynb #a6743638
-import copy, math
+# %% ../nbs/03_model.ipynb #c47980ab
+import contextlib, copy, math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -59,7 +59,12 @@ def resolve_config(config: CfgNode) -> CfgNode:
         raise ValueError(f'attn_windows has {len(c.attn_windows)} entries for {c.n_layer} layers')
     return c
 
-# %% ../nbs/03_model.ipynb #1be82d5d
+# %% ../nbs/03_model.ipynb #7b4169d2
+def _compiling() -> bool:
+    "True while `torch.compile` traces (value checks are skipped there)."
+    c = getattr(torch, 'compiler', None)
+    return bool(c is not None and hasattr(c, 'is_compiling') and c.is_compiling())
+
 class GPT(nn.Module):
     "GPT language model (minGPT's API): `logits, loss = model(idx, targets)`."
     @staticmethod
@@ -107,7 +112,7 @@ class GPT(nn.Module):
         if start + T > self.block_size:
             raise ValueError(f'cannot forward a sequence of length {start + T}: block_size is only {self.block_size} '
                              f'(crop the input to its last {self.block_size} tokens)')
-        if idx.numel():
+        if idx.numel() and not _compiling():  # (a data-dependent branch would split a compiled graph)
             lo, hi = torch.aminmax(idx)
             if lo < 0 or hi >= self.vocab_size:
                 bad = (lo if lo < 0 else hi).item()
@@ -130,7 +135,7 @@ class GPT(nn.Module):
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
         return logits, loss
 
-# %% ../nbs/03_model.ipynb #e57651c3
+# %% ../nbs/03_model.ipynb #eb9d28b6
 def gpt_param_count(n_layer, n_embd, vocab_size, block_size, bias=True, include_head=False) -> int:
     "Number of parameters of a pre-LN GPT, in closed form (`include_head`: add an untied `lm_head`)."
     C = n_embd
@@ -138,7 +143,7 @@ def gpt_param_count(n_layer, n_embd, vocab_size, block_size, bias=True, include_
     ln_f = 2 * C if bias else C
     return vocab_size * C + block_size * C + n_layer * per_block + ln_f + (vocab_size * C if include_head else 0)
 
-# %% ../nbs/03_model.ipynb #a98e69c0
+# %% ../nbs/03_model.ipynb #919885dd
 def weight_decay_groups(model: nn.Module):
     "minGPT's rule: names of parameters to decay (Linear weights not shared with an Embedding) and not to decay."
     emb = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
@@ -159,7 +164,7 @@ def _configure_optimizers(self, train_config):
 
 GPT.configure_optimizers = _configure_optimizers
 
-# %% ../nbs/03_model.ipynb #8ad8ef39
+# %% ../nbs/03_model.ipynb #27d2cbd9
 def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None, generator=None):
     "Next token ids (B, 1) from last-position logits (B, V): greedy, or sampled with temperature, top-k and top-p."
     if not do_sample: return logits.argmax(-1, keepdim=True)
@@ -178,14 +183,22 @@ def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None
         logits = torch.full_like(logits, float('-inf')).scatter(-1, order, sorted_logits)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)
 
-# %% ../nbs/03_model.ipynb #90ef764f
+# %% ../nbs/03_model.ipynb #c4b016fb
 def _generate(self, idx, max_new_tokens: int, temperature=1.0, do_sample=False, top_k=None, top_p=None,
               stop_token: int | None = None, use_cache: bool = True, generator=None):
     "Continue `idx` (B, T) by `max_new_tokens` tokens; minGPT's signature plus top-p, stop token and a KV cache."
     self._check_idx(idx[:, -self.block_size:])
     if max_new_tokens < 0: raise ValueError(f'max_new_tokens must be >= 0, got {max_new_tokens}')
-    with torch.inference_mode(): out = self._decode(idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator)
+    with torch.inference_mode(), _decode_attention(idx.device):
+        out = self._decode(idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator)
     return out.clone()  # a normal tensor again, usable in autograd (e.g. as training data)
+
+def _decode_attention(device):
+    "On CUDA, keep SDPA off cuDNN while decoding: it builds a new plan for every new key length (measured: 3 ms a call)."
+    try: from torch.nn.attention import sdpa_kernel, SDPBackend
+    except ImportError: return contextlib.nullcontext()
+    if torch.device(device).type != 'cuda': return contextlib.nullcontext()
+    return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
 
 def _decode(self, idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator):
     B, bs = idx.size(0), self.block_size
@@ -209,7 +222,7 @@ def _decode(self, idx, max_new_tokens, temperature, do_sample, top_k, top_p, sto
 
 GPT.generate, GPT._decode = _generate, _decode
 
-# %% ../nbs/03_model.ipynb #2535582d
+# %% ../nbs/03_model.ipynb #8127c71d
 _HF_TRANSPOSED = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
 
 def hf_gpt2_state_dict(hf_sd: dict, n_layer: int) -> dict:
