@@ -222,7 +222,7 @@ def _decode(self, idx, max_new_tokens, temperature, do_sample, top_k, top_p, sto
 
 GPT.generate, GPT._decode = _generate, _decode
 
-# %% ../nbs/03_model.ipynb #8127c71d
+# %% ../nbs/03_model.ipynb #3dfe0609
 _HF_TRANSPOSED = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
 
 def hf_gpt2_state_dict(hf_sd: dict, n_layer: int) -> dict:
