@@ -143,7 +143,7 @@ def gpt_param_count(n_layer, n_embd, vocab_size, block_size, bias=True, include_
     ln_f = 2 * C if bias else C
     return vocab_size * C + block_size * C + n_layer * per_block + ln_f + (vocab_size * C if include_head else 0)
 
-# %% ../nbs/03_model.ipynb #919885dd
+# %% ../nbs/03_model.ipynb #041764b5
 def weight_decay_groups(model: nn.Module):
     "minGPT's rule: names of parameters to decay (Linear weights not shared with an Embedding) and not to decay."
     emb = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
@@ -164,7 +164,7 @@ def _configure_optimizers(self, train_config):
 
 GPT.configure_optimizers = _configure_optimizers
 
-# %% ../nbs/03_model.ipynb #27d2cbd9
+# %% ../nbs/03_model.ipynb #71d43476
 def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None, generator=None):
     "Next token ids (B, 1) from last-position logits (B, V): greedy, or sampled with temperature, top-k and top-p."
     if not do_sample: return logits.argmax(-1, keepdim=True)
@@ -183,7 +183,7 @@ def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None
         logits = torch.full_like(logits, float('-inf')).scatter(-1, order, sorted_logits)
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)
 
-# %% ../nbs/03_model.ipynb #c4b016fb
+# %% ../nbs/03_model.ipynb #c9784a7b
 def _generate(self, idx, max_new_tokens: int, temperature=1.0, do_sample=False, top_k=None, top_p=None,
               stop_token: int | None = None, use_cache: bool = True, generator=None):
     "Continue `idx` (B, T) by `max_new_tokens` tokens; minGPT's signature plus top-p, stop token and a KV cache."
@@ -222,7 +222,7 @@ def _decode(self, idx, max_new_tokens, temperature, do_sample, top_k, top_p, sto
 
 GPT.generate, GPT._decode = _generate, _decode
 
-# %% ../nbs/03_model.ipynb #3dfe0609
+# %% ../nbs/03_model.ipynb #7c94f1f6
 _HF_TRANSPOSED = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
 
 def hf_gpt2_state_dict(hf_sd: dict, n_layer: int) -> dict:
