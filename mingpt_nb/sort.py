@@ -19,7 +19,7 @@ def is_test_sequence(inp) -> bool:
 class SortDataset(Dataset):
     "minGPT's sort problem: `length` digits below `num_digits` in, the same digits sorted out. Item `idx` is a pure function of `(split, idx)`."
     def __init__(self, split, length=6, num_digits=3, size=10000):
-        assert split in {'train', 'test'}
+        if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         self.split, self.length, self.num_digits, self.size = split, length, num_digits, size
 
     def __len__(self): return self.size

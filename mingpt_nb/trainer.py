@@ -205,6 +205,8 @@ class Trainer:
         return C
 
     def __init__(self, config, model, train_dataset, val_dataset=None):
+        for name, d in (('train_dataset', train_dataset), ('val_dataset', val_dataset)):
+            if d is not None and len(d) == 0: raise ValueError(f'{name} is empty: there is nothing to train or evaluate on')
         self.config, self.train_dataset, self.val_dataset = config, train_dataset, val_dataset
         self.callbacks = defaultdict(list)
         # processes: torchrun sets RANK/LOCAL_RANK/WORLD_SIZE
