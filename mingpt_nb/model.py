@@ -225,7 +225,7 @@ GPT.generate, GPT._decode = _generate, _decode
 # %% ../nbs/03_model.ipynb #7c94f1f6
 _HF_TRANSPOSED = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
 
-def hf_gpt2_state_dict(hf_sd: dict, n_layer: int) -> dict:
+def hf_gpt2_state_dict(hf_sd: dict) -> dict:
     "Convert a Hugging Face GPT-2 state dict (GPT2LMHeadModel or GPT2Model) to our names and layouts."
     sd = {}
     for k, v in hf_sd.items():
@@ -244,13 +244,7 @@ def _from_hf(cls, hf_model, **overrides):
         n_layer=hc.n_layer, n_head=hc.n_head, n_embd=hc.n_embd, vocab_size=hc.vocab_size, block_size=hc.n_positions,
         tie_weights=True, embd_pdrop=hc.embd_pdrop, resid_pdrop=hc.resid_pdrop, attn_pdrop=hc.attn_pdrop, **overrides))
     model = cls(c)
-    sd = hf_gpt2_state_dict(hf_model.state_dict(), hc.n_layer)
-    ours = model.state_dict()
-    missing, unexpected = sorted(set(ours) - set(sd)), sorted(set(sd) - set(ours))
-    if missing or unexpected: raise ValueError(f'checkpoint does not match: missing {missing[:5]}, unexpected {unexpected[:5]}')
-    for k, v in sd.items():
-        if v.shape != ours[k].shape: raise ValueError(f'shape mismatch for {k}: checkpoint {tuple(v.shape)}, model {tuple(ours[k].shape)}')
-    model.load_state_dict(sd)
+    model.load_state_dict(hf_gpt2_state_dict(hf_model.state_dict()))  # strict: names any missing, unexpected or misshapen tensor
     return model
 
 def _from_pretrained(cls, model_type: str, **overrides):
