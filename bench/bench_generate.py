@@ -1,18 +1,35 @@
-"""Decoding speed: mingpt_nb's KV-cache `generate` vs Hugging Face transformers' `generate` on the same weights.
+"""Decoding speed at batch 1: mingpt_nb's `generate` in fp32, bf16, int8 and int4 vs Hugging Face transformers' fp32
+`generate` on the same weights, and the ceiling of each format (a bare sequence of matrix-vector products over
+exactly the model's matrices, with the kernels that format uses).
 
-Batch 1, greedy, 256 new tokens after a 1-token prompt, fp32, 2 threads (BENCH_THREADS changes it), GPT-2's
-vocabulary (50,257) and context (1,024). The two are timed alternately, `--repeats` times, and the ratio is the median
-of the per-round ratios, so that load on the machine affects both alike. Also shown, each against transformers:
-minGPT's loop (recompute the whole cropped context and all its logits for every token) and our cache with bf16 weights.
+Greedy, 256 new tokens after a 1-token prompt, GPT-2's vocabulary (50,257) and context (1,024), 2 threads
+(BENCH_THREADS changes it). Everything is timed in alternating rounds in one process (`--repeats` rounds) and each ratio
+is the median of the per-round ratios, so that load on a shared machine hits every decoder alike. The rows
+(see nbs/12_fast_decoding.ipynb):
+
+  transformers fp32 generate   the baseline
+  fp32 generate                GPT.generate with a KV cache (notebook 03)
+  fp32 lean step               the same weights, the lean one-token step of `mingpt_nb.decoding.use_fast_decode`
+  bf16 model.to(bf16)          plain bf16 weights, GPT.generate
+  bf16 / int8 / int4 / int8-dyn quantize()   `mingpt_nb.decoding.quantize(model, fmt)` (lean step included)
+  ceiling: X                   the bare matvec pass of decoder X, in passes/s (= tokens/s if nothing else took time)
+
+"of its ceiling" is a decoder's tokens/s over its own ceiling's passes/s, same rounds. The roofline lines divide the
+measured memory read bandwidth by the bytes of weights each format reads per token. Also printed: minGPT's loop
+(recompute the whole context and all its logits for every token), against transformers.
 
     python bench/bench_generate.py                  # gpt-mini and gpt2 (124M)
     python bench/bench_generate.py --presets gpt2 --repeats 5
+    BENCH_THREADS=1 python bench/bench_generate.py --presets gpt2
 """
 import os, sys, time, argparse, statistics
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from mingpt_nb.model import GPT, MODEL_PRESETS
+from mingpt_nb.decoding import decode_table, format_table, read_bandwidth
+
+FORMAT_BYTES = {'fp32': 4, 'bf16': 2, 'int8': 1, 'int4': 0.5}
 
 
 @torch.no_grad()
@@ -25,44 +42,26 @@ def mingpt_loop(model, idx, max_new_tokens):
     return idx
 
 
-def timed(fn, n):
-    t0 = time.perf_counter(); fn(n); return n / (time.perf_counter() - t0)
-
-
-def bench(preset, n_new, repeats, loop_tokens):
-    from transformers import GPT2Config, GPT2LMHeadModel
+def bench(preset, n_new, repeats, loop_tokens, bandwidth):
     p = MODEL_PRESETS[preset]
-    torch.manual_seed(0)
-    hf = GPT2LMHeadModel(GPT2Config(n_layer=p['n_layer'], n_head=p['n_head'], n_embd=p['n_embd'],
-                                    vocab_size=50257, n_positions=1024)).eval()
-    ours = GPT.from_hf(hf).eval()
-    ours_bf16 = GPT.from_hf(hf).eval().to(torch.bfloat16)
-    prompt = torch.ones(1, 1, dtype=torch.long)
-    mask = torch.ones_like(prompt)
-    runs = {
-        'transformers generate (KV cache)': lambda n: hf.generate(prompt, attention_mask=mask, max_new_tokens=n, min_new_tokens=n,
-                                                                  do_sample=False, pad_token_id=50256),
-        'mingpt_nb generate (KV cache)': lambda n: ours.generate(prompt, n),
-        'mingpt_nb generate, bf16 weights': lambda n: ours_bf16.generate(prompt, n),
-    }
-    with torch.inference_mode():
-        a = ours.generate(prompt, 32)
-        b = runs['transformers generate (KV cache)'](32)
-        assert torch.equal(a, b), 'mingpt_nb and transformers disagree on the greedy tokens'
-        assert torch.equal(mingpt_loop(ours, prompt, 16), a[:, :17]), "minGPT's loop disagrees"
-        for f in runs.values(): f(8)  # warm-up
-        speeds = {k: [] for k in runs}
-        for _ in range(repeats):
-            for k, f in runs.items(): speeds[k].append(timed(f, n_new))
-        loop = timed(lambda n: mingpt_loop(ours, prompt, n), loop_tokens)
-    base = speeds['transformers generate (KV cache)']
-    print(f'\n{preset} ({ours.num_params() / 1e6:.1f}M params), batch 1, {n_new} new tokens, '
-          f'{torch.get_num_threads()} threads, {repeats} alternating rounds (median)')
-    for k, v in speeds.items():
-        ratio = statistics.median(x / y for x, y in zip(v, base))
-        print(f'  {k:<36} {statistics.median(v):8.1f} tok/s   {ratio:5.2f}x transformers')
-    print(f"  {'minGPT loop (recompute), ' + str(loop_tokens) + ' tokens':<36} {loop:8.1f} tok/s   "
-          f'{loop / statistics.median(base):5.2f}x transformers')
+    t0 = time.perf_counter()
+    rows = decode_table(preset, n_new=n_new, repeats=repeats)
+    n_weights = 12 * p['n_embd'] ** 2 * p['n_layer'] + 50257 * p['n_embd']
+    print(f'\n{preset} ({n_weights / 1e6:.1f}M matrix weights), batch 1, {n_new} new tokens, {torch.get_num_threads()} threads, '
+          f'{repeats} alternating rounds (medians), load average at start {os.getloadavg()[0]:.1f}, {time.perf_counter() - t0:.0f} s')
+    print(format_table(rows))
+    base = next(r['tok_s'] for r in rows if r['name'] == 'transformers fp32 generate')
+    print(f'roofline (read bandwidth {bandwidth:.0f} GB/s / weight bytes per token): ' +
+          ', '.join(f'{k} {bandwidth * 1e9 / (n_weights * b):.0f} tok/s' for k, b in FORMAT_BYTES.items()))
+    if loop_tokens:
+        torch.manual_seed(0)
+        c = GPT.get_default_config()
+        c.merge_from_dict(dict(**p, vocab_size=50257, block_size=1024, tie_weights=True))
+        model, prompt = GPT(c).eval(), torch.ones(1, 1, dtype=torch.long)
+        mingpt_loop(model, prompt, 2)
+        t = time.perf_counter(); mingpt_loop(model, prompt, loop_tokens); rate = loop_tokens / (time.perf_counter() - t)
+        print(f'minGPT loop (recompute), {loop_tokens} tokens: {rate:.1f} tok/s, {rate / base:.2f}x transformers (not alternated)')
+    return rows
 
 
 if __name__ == '__main__':
@@ -70,8 +69,10 @@ if __name__ == '__main__':
     ap.add_argument('--presets', default='gpt-mini,gpt2')
     ap.add_argument('--tokens', type=int, default=256)
     ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--no-loop', action='store_true', help="skip minGPT's recompute loop")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get('BENCH_THREADS', 2)))
     import transformers; transformers.logging.set_verbosity_error()
+    bw = read_bandwidth()
     for preset in args.presets.split(','):
-        bench(preset, args.tokens, args.repeats, loop_tokens=32 if preset.startswith('gpt2') else 128)
+        bench(preset, args.tokens, args.repeats, 0 if args.no_loop else (32 if preset.startswith('gpt2') else 128), bw)

@@ -67,9 +67,9 @@ class Block(nn.Module):
         self.ln_2 = make_norm(config)
         self.mlp = MLP(config)
 
-    def forward(self, x, cache=None):
+    def forward(self, x, cache=None, key_mask=None):
         if self.pre_ln:
-            x = x + self.attn(self.ln_1(x), cache)
+            x = x + self.attn(self.ln_1(x), cache, key_mask)
             return x + self.mlp(self.ln_2(x))
-        x = self.ln_1(x + self.attn(x, cache))
+        x = self.ln_1(x + self.attn(x, cache, key_mask))
         return self.ln_2(x + self.mlp(x))

@@ -11,24 +11,51 @@ import contextlib, copy, math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .utils import CfgNode, logger
+from .utils import CfgNode, logger, check_config_keys
 from .attention import KVCache
 from .blocks import Block, RMSNorm, make_norm
 
 # %% ../nbs/03_model.ipynb #7bfb332c
+# Image GPT's switches: RMS-style norm, x*sigmoid(1.702x), no biases, untied zero head, learned start token, its init, no dropout
+_IGPT = dict(norm='rmsnorm', activation='gelu2', bias=False, tie_weights=False, zero_init_head=True, sos=True, init='igpt',
+             embd_pdrop=0.0, resid_pdrop=0.0, attn_pdrop=0.0)
+
+# GPT-3 (Brown et al. 2020, Table 2.1; notebook 07): n_ctx 2048, GPT-2's vocabulary, head tied to wte (GPT-2's code),
+# dense and locally banded attention alternating by layer (the band, 256, is not in the paper: see notebook 07)
+def _gpt3(n_layer, n_head, n_embd):
+    return dict(n_layer=n_layer, n_head=n_head, n_embd=n_embd, vocab_size=50257, block_size=2048, tie_weights=True,
+                attn_windows=(None, 256) * (n_layer // 2))
+
 MODEL_PRESETS = {
     # names follow HuggingFace/OpenAI checkpoints
-    'openai-gpt':  dict(n_layer=12, n_head=12, n_embd=768),   # 117M params (GPT-1)
-    'gpt2':        dict(n_layer=12, n_head=12, n_embd=768),   # 124M params
-    'gpt2-medium': dict(n_layer=24, n_head=16, n_embd=1024),  # 350M params
-    'gpt2-large':  dict(n_layer=36, n_head=20, n_embd=1280),  # 774M params
-    'gpt2-xl':     dict(n_layer=48, n_head=25, n_embd=1600),  # 1558M params
+    # GPT-1 (Radford et al. 2018) as the paper and OpenAI's release build it (notebook 07): post-LN blocks, no final
+    # LayerNorm, plain N(0, 0.02) init, tanh GELU, head tied to the token embedding, 40,478 BPE tokens, 512 positions
+    'openai-gpt':  dict(n_layer=12, n_head=12, n_embd=768, vocab_size=40478, block_size=512,
+                        ln_position='post', init='gpt1', tie_weights=True),       # 117M params (GPT-1)
+    'gpt2':        dict(n_layer=12, n_head=12, n_embd=768, vocab_size=50257, block_size=1024),   # 124M params
+    'gpt2-medium': dict(n_layer=24, n_head=16, n_embd=1024, vocab_size=50257, block_size=1024),  # 350M params
+    'gpt2-large':  dict(n_layer=36, n_head=20, n_embd=1280, vocab_size=50257, block_size=1024),  # 774M params
+    'gpt2-xl':     dict(n_layer=48, n_head=25, n_embd=1600, vocab_size=50257, block_size=1024),  # 1558M params
     # Gopher (Rae et al. 2021), as minGPT has it: 16 heads of size 32 (Chinchilla's table lists 8 heads of 64)
     'gopher-44m':  dict(n_layer=8, n_head=16, n_embd=512),
     # made up for small experiments
     'gpt-mini':    dict(n_layer=6, n_head=6, n_embd=192),
     'gpt-micro':   dict(n_layer=4, n_head=4, n_embd=128),
     'gpt-nano':    dict(n_layer=3, n_head=3, n_embd=48),
+    # GPT-3 (Table 2.1); two rows are misprinted in the paper, see notebook 07
+    'gpt3-small':  _gpt3(12, 12, 768),     # 125M
+    'gpt3-medium': _gpt3(24, 16, 1024),    # 350M
+    'gpt3-large':  _gpt3(24, 16, 1536),    # 760M
+    'gpt3-xl':     _gpt3(24, 16, 2048),    # 1.3B; the table's 24 heads x 128 is not 2048: we keep d_model and d_head 128
+    'gpt3-2.7b':   _gpt3(32, 32, 2560),    # 2.7B
+    'gpt3-6.7b':   _gpt3(32, 32, 4096),    # 6.7B
+    'gpt3-13b':    _gpt3(40, 40, 5120),    # 13B; the table's d_model 5140 is not divisible by 40 heads: 40 x 128
+    'gpt3-175b':   _gpt3(96, 96, 12288),   # 175B
+    # Image GPT (Chen et al. 2020) as OpenAI's released code builds it (notebook 08); vocab_size 512, block_size 1024 at 32x32
+    'igpt-s':      dict(n_layer=24, n_head=8, n_embd=512, **_IGPT),    # 76M params
+    'igpt-m':      dict(n_layer=36, n_head=8, n_embd=1024, **_IGPT),   # 455M params
+    'igpt-l':      dict(n_layer=48, n_head=16, n_embd=1536, **_IGPT),  # 1.4B params
+    'igpt-xl':     dict(n_layer=60, n_head=24, n_embd=3072, **_IGPT),  # 6.8B params; heads not in the paper: 24 of 128 (iGPT-M's size)
 }
 
 # %% ../nbs/03_model.ipynb #1f21286d
@@ -37,23 +64,32 @@ def gpt_default_config() -> CfgNode:
     return CfgNode(model_type=None, n_layer=None, n_head=None, n_embd=None, vocab_size=None, block_size=None,
                    embd_pdrop=0.1, resid_pdrop=0.1, attn_pdrop=0.1,
                    bias=True, ln_position='pre', norm='layernorm', activation='gelu_tanh',
-                   tie_weights=False, zero_init_head=False, attn_windows=None)
+                   tie_weights=False, zero_init_head=False, attn_windows=None, sos=False, init='gpt2',
+                   attn_fp32=False)
 
 def resolve_config(config: CfgNode) -> CfgNode:
     "A validated copy of `config` with the preset's dims filled in; clear errors for anything inconsistent."
+    check_config_keys(config, gpt_default_config().__dict__, 'model config')   # a typo is an error, not a silent default
     c = copy.deepcopy(config)
     dims = [c.n_layer, c.n_head, c.n_embd]
     if c.model_type is not None:
-        if any(d is not None for d in dims):
+        preset_dims = [MODEL_PRESETS.get(c.model_type, {}).get(k) for k in ('n_layer', 'n_head', 'n_embd')]
+        if any(d is not None for d in dims) and dims != preset_dims:  # (the preset's own dims: an already resolved config)
             raise ValueError(f'give either model_type ({c.model_type!r}) or n_layer/n_head/n_embd ({dims}), not both')
         if c.model_type not in MODEL_PRESETS:
             raise ValueError(f'unknown model_type {c.model_type!r}; valid: {list(MODEL_PRESETS)}')
-        c.merge_from_dict(MODEL_PRESETS[c.model_type])
+        default = gpt_default_config()
+        for k, v in MODEL_PRESETS[c.model_type].items():  # dims always; a switch unless you changed it from its default
+            if k in ('n_layer', 'n_head', 'n_embd') or getattr(c, k) == getattr(default, k): setattr(c, k, v)
+        switches = {k: v for k, v in MODEL_PRESETS[c.model_type].items() if k not in ('n_layer', 'n_head', 'n_embd')}
+        if switches: logger.info('preset %s: %s', c.model_type, ', '.join(f'{k}={getattr(c, k)!r}' for k in switches))
     elif not all(d is not None for d in dims):
         raise ValueError(f'give either model_type (one of {list(MODEL_PRESETS)}) or all of n_layer/n_head/n_embd; got {dims}')
     for k in ('vocab_size', 'block_size', 'n_layer', 'n_head', 'n_embd'):
         v = getattr(c, k)
         if not isinstance(v, int) or v < 1: raise ValueError(f'config.{k} must be a positive int, got {v!r}')
+    if c.init not in ('gpt1', 'gpt2', 'igpt'): raise ValueError(f"unknown init {c.init!r}; valid: ['gpt1', 'gpt2', 'igpt']")
+    if not isinstance(c.sos, bool): raise ValueError(f'config.sos must be True or False, got {c.sos!r}')
     if c.n_embd % c.n_head: raise ValueError(f'n_embd ({c.n_embd}) must be divisible by n_head ({c.n_head})')
     if c.attn_windows is not None and len(c.attn_windows) != c.n_layer:
         raise ValueError(f'attn_windows has {len(c.attn_windows)} entries for {c.n_layer} layers')
@@ -82,9 +118,13 @@ class GPT(nn.Module):
             ln_f=make_norm(config) if config.ln_position == 'pre' else nn.Identity(),
         ))
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        if config.sos: self.sos = nn.Parameter(torch.zeros(config.n_embd))  # Image GPT's learned start-of-image vector
         self.apply(self._init_weights)
-        for name, p in self.named_parameters():  # GPT-2: residual projections scaled by 1/sqrt(2 n_layer)
-            if name.endswith('c_proj.weight'): nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+        if config.sos: nn.init.normal_(self.sos, mean=0.0, std=0.02)
+        if config.init == 'igpt': self._init_igpt()
+        elif config.init == 'gpt2':  # ('gpt1': plain N(0, 0.02) everywhere, as above)
+            for name, p in self.named_parameters():  # GPT-2: residual projections scaled by 1/sqrt(2 n_layer)
+                if name.endswith('c_proj.weight'): nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
         if config.tie_weights: self.lm_head.weight = self.transformer.wte.weight
         elif config.zero_init_head: nn.init.zeros_(self.lm_head.weight)
         logger.info('number of parameters: %.2fM', self.num_params() / 1e6)
@@ -97,6 +137,14 @@ class GPT(nn.Module):
         elif isinstance(module, (nn.LayerNorm, RMSNorm)):
             nn.init.ones_(module.weight)
             if getattr(module, 'bias', None) is not None: nn.init.zeros_(module.bias)
+
+    def _init_igpt(self):
+        "Image GPT's released code: q, k, v ~ N(0, 1/sqrt(C)), attention out ~ N(0, 1/sqrt(C L)), MLP 0.02 (not depth-scaled), wpe 0.01."
+        C, L = self.config.n_embd, self.config.n_layer
+        nn.init.normal_(self.transformer.wpe.weight, mean=0.0, std=0.01)
+        for block in self.transformer.h:
+            nn.init.normal_(block.attn.c_attn.weight, mean=0.0, std=1 / math.sqrt(C))
+            nn.init.normal_(block.attn.c_proj.weight, mean=0.0, std=1 / math.sqrt(C * L))
 
     def num_params(self, include_head: bool = False) -> int:
         "Parameters counted once each; by default without an untied `lm_head` (minGPT's convention)."
@@ -118,18 +166,41 @@ class GPT(nn.Module):
                 bad = (lo if lo < 0 else hi).item()
                 raise ValueError(f'token id {bad} is out of range for vocab_size {self.vocab_size} (ids must be in [0, {self.vocab_size}))')
 
-    def hidden_states(self, idx, cache: KVCache | None = None, check: bool = True):
-        "Final hidden states (B, T, n_embd); with a `cache`, `idx` continues the cached sequence."
+    def _key_mask(self, attention_mask, B, S):
+        "`attention_mask` (B, S) of 0/1 (1 = real token) as a bool tensor, checked."
+        if self.config.sos: raise ValueError('attention_mask is not supported with config.sos')
+        if not isinstance(attention_mask, torch.Tensor) or tuple(attention_mask.shape) != (B, S):
+            raise ValueError(f'attention_mask must be a tensor of shape {(B, S)} (batch, cached + new positions), '
+                             f'got {tuple(getattr(attention_mask, "shape", ()))}')
+        if attention_mask.dtype != torch.bool:
+            if not _compiling() and not ((attention_mask == 0) | (attention_mask == 1)).all():
+                raise ValueError('attention_mask must hold only 0 (padding) and 1 (real token)')
+            attention_mask = attention_mask == 1
+        return attention_mask
+
+    def hidden_states(self, idx, cache: KVCache | None = None, check: bool = True, attention_mask=None):
+        "Final hidden states (B, T, n_embd), or (B, 1 + T, n_embd) after `config.sos`'s start vector; with a `cache`, `idx` continues the cached sequence."
         start = cache.pos if cache is not None else 0
-        if check: self._check_idx(idx, start)
-        pos = torch.arange(start, start + idx.size(1), dtype=torch.long, device=idx.device)
-        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
-        for block in self.transformer.h: x = block(x, cache)
-        if cache is not None: cache.pos += idx.size(1)
+        sos = self.config.sos and start == 0  # the start vector opens a sequence
+        if check: self._check_idx(idx, start + sos)
+        x = self.transformer.wte(idx)
+        if sos: x = torch.cat((self.sos.to(x.dtype).expand(idx.size(0), 1, -1), x), dim=1)
+        pos = torch.arange(start, start + x.size(1), dtype=torch.long, device=idx.device)
+        key_mask = None
+        if attention_mask is not None:  # padding: masked keys are skipped, positions count only real tokens
+            key_mask = self._key_mask(attention_mask, idx.size(0), start + x.size(1))
+            pos = (key_mask.cumsum(-1) - 1).clamp(min=0)[:, start:]
+        x = self.transformer.drop(x + self.transformer.wpe(pos))
+        for block in self.transformer.h: x = block(x, cache, key_mask)
+        if cache is not None: cache.pos += x.size(1)
         return self.transformer.ln_f(x)
 
-    def forward(self, idx, targets=None):
-        logits = self.lm_head(self.hidden_states(idx))
+    def forward(self, idx, targets=None, attention_mask=None):
+        if self.config.sos:  # Image GPT: the model reads [sos, idx_0, ..., idx_{T-2}], so logits[:, i] predicts idx[:, i]
+            self._check_idx(idx)
+            h = self.hidden_states(idx[:, :-1], check=False, attention_mask=attention_mask)[:, :idx.size(1)]
+        else: h = self.hidden_states(idx, attention_mask=attention_mask)
+        logits = self.lm_head(h)
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
@@ -185,12 +256,17 @@ def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None
 
 # %% ../nbs/03_model.ipynb #c9784a7b
 def _generate(self, idx, max_new_tokens: int, temperature=1.0, do_sample=False, top_k=None, top_p=None,
-              stop_token: int | None = None, use_cache: bool = True, generator=None):
-    "Continue `idx` (B, T) by `max_new_tokens` tokens; minGPT's signature plus top-p, stop token and a KV cache."
+              stop_token: int | None = None, use_cache: bool = True, generator=None, attention_mask=None):
+    "Continue `idx` (B, T) by `max_new_tokens` tokens; minGPT's signature plus top-p, stop token, a KV cache and left-padded batches."
     self._check_idx(idx[:, -self.block_size:])
+    if idx.size(1) == 0 and not self.config.sos: raise ValueError('cannot continue an empty prompt: give at least one token (or use a model with config.sos)')
     if max_new_tokens < 0: raise ValueError(f'max_new_tokens must be >= 0, got {max_new_tokens}')
+    if attention_mask is not None:  # prompts of different lengths: padding on the left, 0 there and 1 on real tokens
+        attention_mask = self._key_mask(attention_mask, *idx.shape)
+        if not (attention_mask[:, 1:] >= attention_mask[:, :-1]).all() or not attention_mask[:, -1].all():
+            raise ValueError('attention_mask must be left padding: in each row zeros (padding) then ones, with at least one token')
     with torch.inference_mode(), _decode_attention(idx.device):
-        out = self._decode(idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator)
+        out = self._decode(idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator, attention_mask)
     return out.clone()  # a normal tensor again, usable in autograd (e.g. as training data)
 
 def _decode_attention(device):
@@ -200,23 +276,29 @@ def _decode_attention(device):
     if torch.device(device).type != 'cuda': return contextlib.nullcontext()
     return sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH])
 
-def _decode(self, idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator):
-    B, bs = idx.size(0), self.block_size
+def _decode(self, idx, max_new_tokens, temperature, do_sample, top_k, top_p, stop_token, use_cache, generator, attention_mask=None):
+    B, bs, sos = idx.size(0), self.block_size, int(self.config.sos)
+    n_ctx = bs - sos  # tokens that fit in the context (after the start vector, if any)
     cache = None
     if use_cache:
         c, p = self.config, next(self.parameters())
-        cache = KVCache(c.n_layer, B, c.n_head, min(bs, idx.size(1) + max_new_tokens), c.n_embd // c.n_head, p.device, p.dtype)
+        cache = KVCache(c.n_layer, B, c.n_head, min(bs, idx.size(1) + max_new_tokens + sos), c.n_embd // c.n_head, p.device, p.dtype)
     finished = torch.zeros(B, dtype=torch.bool, device=idx.device)
     for _ in range(max_new_tokens):
-        if cache is None: h = self.hidden_states(idx[:, -bs:])
-        elif cache.pos == 0: h = self.hidden_states(idx[:, -bs:], cache)          # the prompt, in one pass
-        elif cache.pos < cache.max_len: h = self.hidden_states(idx[:, -1:], cache, check=False)  # one new position (ids are ours)
-        else: cache.reset(); h = self.hidden_states(idx[:, -bs:], cache)           # context full: positions shift
+        ctx = idx[:, max(0, idx.size(1) - n_ctx):]
+        am = None if attention_mask is None else attention_mask[:, -ctx.size(1):]  # the mask of what is fed (padding only)
+        if cache is None: h = self.hidden_states(ctx, attention_mask=am)
+        elif cache.pos == 0: h = self.hidden_states(ctx, cache, attention_mask=am)  # the prompt, in one pass
+        elif cache.pos < cache.max_len:                                             # one new position (ids are ours)
+            am = None if attention_mask is None else attention_mask[:, -(cache.pos + 1):]
+            h = self.hidden_states(idx[:, -1:], cache, check=False, attention_mask=am)
+        else: cache.reset(); h = self.hidden_states(ctx, cache, attention_mask=am)   # context full: positions shift
         idx_next = sample_next(self.lm_head(h[:, -1]), temperature, do_sample, top_k, top_p, generator)
         if stop_token is not None:
             idx_next = idx_next.masked_fill(finished[:, None], stop_token)
             finished |= idx_next[:, 0] == stop_token
         idx = torch.cat((idx, idx_next), dim=1)
+        if attention_mask is not None: attention_mask = torch.cat((attention_mask, attention_mask.new_ones(B, 1)), dim=1)
         if stop_token is not None and finished.all(): break
     return idx
 
@@ -229,23 +311,33 @@ def hf_gpt2_state_dict(hf_sd: dict) -> dict:
     "Convert a Hugging Face GPT-2 state dict (GPT2LMHeadModel or GPT2Model) to our names and layouts."
     sd = {}
     for k, v in hf_sd.items():
-        if k.endswith(('attn.bias', 'attn.masked_bias')) and v.dim() > 1: continue   # old HF causal-mask buffers
+        if k.endswith(('.attn.bias', '.attn.masked_bias')): continue   # causal-mask buffers of older transformers (c_attn.bias is a weight)
         k = k if k.startswith(('transformer.', 'lm_head.')) else 'transformer.' + k
         sd[k] = v.t() if k.endswith(_HF_TRANSPOSED) else v
     sd.setdefault('lm_head.weight', sd['transformer.wte.weight'])
     return sd
 
+# HF `activation_function` -> ours ('gelu_new', 'gelu_fast' and 'gelu_pytorch_tanh' are the same tanh formula)
+_HF_ACTIVATIONS = {'gelu_new': 'gelu_tanh', 'gelu_pytorch_tanh': 'gelu_tanh', 'gelu_fast': 'gelu_tanh',
+                   'gelu': 'gelu', 'relu': 'relu', 'quick_gelu': 'gelu2'}
+
 def hf_gpt2_config(hc: dict) -> dict:
     "Our config keys for a Hugging Face GPT-2 config (a dict: `config.to_dict()` or a parsed `config.json`)."
     act = hc.get('activation_function', 'gelu_new')
-    if act not in ('gelu_new', 'gelu_pytorch_tanh'): raise ValueError(f'unsupported activation_function {act!r}')
+    if act not in _HF_ACTIVATIONS: raise ValueError(f'unsupported activation_function {act!r}; supported: {sorted(_HF_ACTIVATIONS)}')
+    unsupported = [(k, hc[k]) for k, ok in (('add_cross_attention', False), ('scale_attn_weights', True),
+                   ('scale_attn_by_inverse_layer_idx', False), ('layer_norm_epsilon', 1e-5)) if k in hc and hc[k] != ok]
+    if hc.get('n_inner') not in (None, 4 * hc['n_embd']): unsupported.append(('n_inner', hc['n_inner']))
+    if unsupported: raise ValueError(f'unsupported GPT-2 variant: ' + ', '.join(f'{k}={v!r}' for k, v in unsupported))
     return dict(n_layer=hc['n_layer'], n_head=hc['n_head'], n_embd=hc['n_embd'], vocab_size=hc['vocab_size'],
-                block_size=hc['n_positions'], tie_weights=True, embd_pdrop=hc.get('embd_pdrop', 0.1),
-                resid_pdrop=hc.get('resid_pdrop', 0.1), attn_pdrop=hc.get('attn_pdrop', 0.1))
+                block_size=hc['n_positions'], activation=_HF_ACTIVATIONS[act], tie_weights=hc.get('tie_word_embeddings', True),
+                embd_pdrop=hc.get('embd_pdrop', 0.1), resid_pdrop=hc.get('resid_pdrop', 0.1), attn_pdrop=hc.get('attn_pdrop', 0.1))
 
 # HF `config.model_type` -> converter `(hf_config: dict, hf_state_dict) -> (our config keys, our state dict)`.
 # A 'module:function' string is imported on first use: a converter lives in the notebook that teaches its model.
-HF_CONVERTERS = {'gpt2': lambda hc, sd: (hf_gpt2_config(hc), hf_gpt2_state_dict(sd))}
+HF_CONVERTERS = {'gpt2': lambda hc, sd: (hf_gpt2_config(hc), hf_gpt2_state_dict(sd)),
+                 'imagegpt': 'mingpt_nb.igpt:hf_imagegpt_convert',
+                 'openai-gpt': 'mingpt_nb.papers:hf_openai_gpt'}   # GPT-1: notebook 07
 
 def hf_converter(model_type):
     "The converter registered for a Hugging Face `model_type`; a clear error for any other."
@@ -266,12 +358,10 @@ def _from_hf(cls, hf_model, **overrides):
     model.load_state_dict(sd)  # strict: names any missing, unexpected or misshapen tensor
     return model
 
-def _from_pretrained(cls, model_type: str, **overrides):
-    "Download OpenAI's GPT-2 weights via `transformers` ('gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl')."
-    valid = ['gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl']
-    if model_type not in valid: raise ValueError(f'unknown pretrained model_type {model_type!r}; valid: {valid}')
-    from transformers import GPT2LMHeadModel
-    return cls.from_hf(GPT2LMHeadModel.from_pretrained(model_type), **overrides)
+def _from_pretrained(cls, name_or_path, dtype='float32', **kwargs):
+    "GPT-2-architecture weights from a hub name ('gpt2', 'gpt2-xl', 'distilgpt2', ...) or a local directory, without `transformers` (notebook 11)."
+    from mingpt_nb.pretrained import load_pretrained
+    return load_pretrained(name_or_path, dtype=dtype, cls=cls, **kwargs)
 
 GPT.from_hf = classmethod(_from_hf)
 GPT.from_pretrained = classmethod(_from_pretrained)
