@@ -1,6 +1,6 @@
 """Benchmark mingpt_nb.bpe on tiny Shakespeare: encoding throughput and training time.
 
-Run from the repo root: `python bench/bench_bpe.py` (expects ../shared/data/tinyshakespeare.txt beside the repo,
+Run from the repo root: `python bench/bench_bpe.py` (the packaged Tiny Shakespeare by default,
 or pass --text PATH). All numbers and ratios come from the same run.
 """
 import argparse, sys, time
@@ -32,14 +32,18 @@ def hf_tokenizer(enc):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--text', default=str(ROOT.parent/'shared'/'data'/'tinyshakespeare.txt'))
+    ap.add_argument('--text', default=None, help='a UTF-8 text file (default: the packaged Tiny Shakespeare)')
     ap.add_argument('--reps', type=int, default=3, help='runs per encoder measurement (best is reported)')
     ap.add_argument('--vocab-size', type=int, default=1024)
     ap.add_argument('--textbook-chars', type=int, default=100_000, help='slice the textbook trainer is timed on')
     args = ap.parse_args()
-    path = Path(args.text)
-    if not path.exists(): sys.exit(f'{path} not found: pass --text PATH')
-    text = path.read_text(encoding='utf-8')
+    if args.text is None:
+        from mingpt_nb.chargpt import tiny_shakespeare
+        path, text = Path('tinyshakespeare.txt (packaged)'), tiny_shakespeare()
+    else:
+        path = Path(args.text)
+        if not path.exists(): sys.exit(f'{path} not found: pass --text PATH')
+        text = path.read_text(encoding='utf-8')
     mb = len(text.encode('utf-8')) / 1e6
     print(f'text: {path.name}, {len(text):,} chars, {mb:.2f} MB')
 

@@ -36,6 +36,22 @@ NANOGPT_ARGS = ('config/train_shakespeare_char.py --device=cpu --compile=False -
                 '--block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --dropout=0.0').split()
 VARIANTS = {'fast': FAST_CPU, 'fp32': []}
 OURS = 'import sys; from mingpt_nb.chargpt import main; main()'
+# nanoGPT's saved model (its best evaluation, normally the last) on every character of its val.bin, in consecutive
+# windows of block_size: the same measurement as results.json's eval.val_loss_all on our side (no sampling noise).
+NANOGPT_FULL_VAL = """
+import sys, numpy as np, torch
+from model import GPT, GPTConfig
+ck = torch.load(sys.argv[1], map_location='cpu', weights_only=False)
+m = GPT(GPTConfig(**ck['model_args'])); m.load_state_dict({k.removeprefix('_orig_mod.'): v for k, v in ck['model'].items()}); m.eval()
+val = torch.from_numpy(np.fromfile('data/shakespeare_char/val.bin', dtype=np.uint16).astype(np.int64))
+T = ck['model_args']['block_size']; n = (len(val) - 1) // T; tot = 0.0
+with torch.no_grad():
+    for s in range(0, n, 16):
+        rows = torch.arange(s, min(n, s + 16)) * T
+        c = val[rows[:, None] + torch.arange(T + 1)]
+        tot += m(c[:, :-1].contiguous(), c[:, 1:].contiguous())[1].item() * len(rows)
+print(tot / n, ck['iter_num'])
+"""
 
 def prepare_nanogpt(src, dest):
     "Copy the checkout to `dest`, write the packaged text as its input.txt and run its prepare.py there."
@@ -69,8 +85,14 @@ def run_nanogpt(workdir, iters, env, log_path):
     times = [float(t) for t in re.findall(r'^iter \d+: loss [\d.]+, time ([\d.]+)ms', out, re.M)]
     evals = re.findall(r'^step (\d+): train loss ([\d.]+), val loss ([\d.]+)', out, re.M)
     step, train, val = evals[-1]
+    val_all, ck_iter = None, None
+    ckpt = pathlib.Path(workdir) / 'out-nanogpt' / 'ckpt.pt'
+    if ckpt.exists():   # (nanoGPT saves only after an evaluation that improved; none for runs shorter than 250 iterations)
+        out = subprocess.run([sys.executable, '-c', NANOGPT_FULL_VAL, str(ckpt)], cwd=workdir, env=env, capture_output=True, text=True)
+        if out.returncode == 0: val_all, ck_iter = (float(v) for v in out.stdout.split()[-2:])
+        shutil.rmtree(ckpt.parent, ignore_errors=True)
     return dict(ms=statistics.median(times), wall=wall, rss=rss, iters=len(times), train=float(train), val=float(val),
-                eval_at=int(step), val_all=None)
+                eval_at=int(step), val_all=val_all, val_all_at=ck_iter)
 
 def run_ours(variant, workdir, iters, threads, env, log_path):
     wd = pathlib.Path(tempfile.mkdtemp(dir=workdir, prefix=f'chargpt-{variant}-'))
@@ -84,6 +106,10 @@ def run_ours(variant, workdir, iters, threads, env, log_path):
     r = json.loads((wd / 'results.json').read_text())
     return dict(ms=r['median_ms_per_iter'], wall=wall, rss=rss, iters=r['iterations'], train=r['train_loss'],
                 val=r['val_loss'], eval_at=r['iterations'], val_all=r['eval'].get('val_loss_all'))
+
+def mean_or_dash(xs):
+    xs = [x for x in xs if x is not None]
+    return f'{statistics.mean(xs):.4f}' if xs else '-'
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -120,6 +146,7 @@ def main():
     print('|---|---|---|---|---|---|---|---|')
     for r in rows:
         va = f"{r['val_all']:.4f}" if r['val_all'] is not None else '-'
+        if r.get('val_all_at') is not None and r['val_all_at'] != r['iters'] - 1: va += f" (at {r['val_all_at']:.0f})"
         print(f"| {r['run']} | {r['prog']} | {r['ms']:.2f} | {r['wall']:.1f} | {r['train']:.4f} | {r['val']:.4f} | {va} | {r['rss']:.0f} |")
     nano = {r['run']: r for r in rows if r['prog'] == 'nanoGPT'}
     print()
@@ -128,7 +155,8 @@ def main():
         ratios = [ours[i]['ms'] / nano[i]['ms'] for i in sorted(ours)]
         rss = [ours[i]['rss'] / nano[i]['rss'] for i in sorted(ours)]
         print(f"ours-{v} / nanoGPT, median ms/iter: {statistics.median(ratios):.3f}x (pairs: {', '.join(f'{x:.3f}' for x in ratios)}); "
-              f"val loss {statistics.mean(o['val'] for o in ours.values()):.4f} vs {statistics.mean(n['val'] for n in nano.values()):.4f}; "
+              f"val loss {statistics.mean(o['val'] for o in ours.values()):.4f} vs {statistics.mean(n['val'] for n in nano.values()):.4f} "
+              f"(20 batches), {mean_or_dash(o['val_all'] for o in ours.values())} vs {mean_or_dash(n['val_all'] for n in nano.values())} (all); "
               f"peak RSS {statistics.median(rss):.2f}x")
     if args.keep: print(f'logs and work_dirs kept in {tmp}')
     else: shutil.rmtree(tmp, ignore_errors=True)

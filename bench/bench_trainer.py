@@ -4,8 +4,7 @@
     python bench/bench_trainer.py --quick         # a smoke run (about a minute, mostly torch.compile)
     python bench/bench_trainer.py --threads 1 --iters 200 --plot curves.png
 
-Models: character-level GPTs on tiny Shakespeare, read from ../shared/data/tinyshakespeare.txt relative to the
-repository root (random characters if the file is absent), dropout 0, block 64, batch 12:
+Models: character-level GPTs on tiny Shakespeare (the copy packaged in mingpt_nb), dropout 0, block 64, batch 12:
   baby  = 4 layers, 4 heads, 128 channels (nanoGPT's CPU "baby" config), 0.8M parameters
   small = 6 layers, 6 heads, 384 channels (nanoGPT's shakespeare_char width), 10.7M parameters
 
@@ -29,7 +28,6 @@ from mingpt_nb.model import GPT
 from mingpt_nb.trainer import Trainer, sample_indices
 from mingpt_nb.utils import set_seed
 
-DATA = ROOT / '..' / 'shared' / 'data' / 'tinyshakespeare.txt'
 
 class CharDataset(Dataset):
     "Chunks of `block_size + 1` characters: x is the chunk without its last character, y without its first."
@@ -44,9 +42,8 @@ class CharDataset(Dataset):
         return chunk[:-1], chunk[1:]
 
 def load_text():
-    if DATA.exists(): return DATA.read_text(), str(DATA.resolve())
-    g = torch.Generator().manual_seed(0)
-    return ''.join(chr(97 + int(c)) for c in torch.randint(26, (200_000,), generator=g)), 'synthetic (file not found)'
+    from mingpt_nb.chargpt import tiny_shakespeare
+    return tiny_shakespeare(), 'tinyshakespeare.txt (packaged in mingpt_nb)'
 
 SIZES = {'baby': (4, 4, 128), 'small': (6, 6, 384)}
 

@@ -129,7 +129,7 @@ def igpt_config(n_layer: int, n_head: int, n_embd: int, vocab_size: int, block_s
                                                          block_size=block_size, **{**IGPT_SWITCHES, **overrides}))
 
 # %% ../nbs/08_igpt.ipynb #22583d37
-IGPT_TRAINING = {  # batch size and iterations (§3.3); learning rate where the paper gives one
+IGPT_TRAINING = {  # batch size and iterations (Chen et al. 2020); learning rate where the paper gives one
     'igpt-s': dict(batch_size=128, max_iters=1_000_000, learning_rate=3e-3),
     'igpt-m': dict(batch_size=128, max_iters=1_000_000), 'igpt-l': dict(batch_size=128, max_iters=1_000_000),
     'igpt-xl': dict(batch_size=64, max_iters=2_000_000),
