@@ -56,7 +56,7 @@ def bench(preset, n_new, repeats, loop_tokens, bandwidth):
     if loop_tokens:
         torch.manual_seed(0)
         c = GPT.get_default_config()
-        c.merge_from_dict(dict(**p, vocab_size=50257, block_size=1024, tie_weights=True))
+        c.merge_from_dict({**p, 'vocab_size': 50257, 'block_size': 1024, 'tie_weights': True})
         model, prompt = GPT(c).eval(), torch.ones(1, 1, dtype=torch.long)
         mingpt_loop(model, prompt, 2)
         t = time.perf_counter(); mingpt_loop(model, prompt, loop_tokens); rate = loop_tokens / (time.perf_counter() - t)

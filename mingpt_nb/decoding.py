@@ -313,7 +313,7 @@ def decode_table(preset='gpt2', n_new=256, repeats=3, formats=('bf16', 'int8', '
         fp32 = GPT.from_hf(hf).eval()
     else:
         c = GPT.get_default_config()
-        c.merge_from_dict(dict(**p, vocab_size=50257, block_size=1024, tie_weights=True))
+        c.merge_from_dict({**p, 'vocab_size': 50257, 'block_size': 1024, 'tie_weights': True})
         fp32 = GPT(c).eval()
     models = {'fp32 generate': fp32, 'fp32 lean step': use_fast_decode(copy.deepcopy(fp32)),
               'bf16 model.to(bf16)': copy.deepcopy(fp32).to(torch.bfloat16)}
