@@ -3,6 +3,7 @@
     python bench/bench_nanogpt.py ../shared/ref/nanoGPT                 # 2 runs of each, ~6 minutes on a quiet 2-core CPU
     python bench/bench_nanogpt.py PATH --runs 3 --threads 1 --variants fast fp32
     python bench/bench_nanogpt.py PATH --iters 300 --runs 1             # a smoke run
+    python bench/bench_nanogpt.py PATH --runs 5 --threads 1              # five seeds each: the loss spread too
 
 PATH is a nanoGPT checkout (`train.py`, `model.py`, `configurator.py`, `config/train_shakespeare_char.py`,
 `data/shakespeare_char/prepare.py`); nothing of it is copied into this repository. The checkout is copied to a
@@ -15,6 +16,11 @@ mingpt_nb (so `prepare.py` makes its train/val files offline, the same text and 
 - ours: `mingpt_chargpt` with `mingpt_nb.chargpt.NANOGPT_CPU` (the same model: no biases, tied embeddings, exact GELU,
   no dropout; the same split, schedule and evaluation every 250 iterations on 20 batches), plus per variant
   `fast` = `FAST_CPU` (bf16 autocast, math attention kernel) or `fp32` (nothing else: nanoGPT's float32).
+
+Run i of each program uses seed 1337 + i: nanoGPT's `train.py` runs unchanged under a small wrapper that adds i
+to the seed it gives `torch.manual_seed` (nanoGPT fixes 1337 + rank; run 0 is exactly its own run), ours gets
+`--system.seed`. The validation loss of this configuration moves by about 0.01 between seeds, for both programs,
+so compare losses over several runs.
 
 Each run is its own process, with the same threads (`--threads` sets OMP_NUM_THREADS for both; default: torch's).
 On a busy machine use `--passive` (OMP_WAIT_POLICY=PASSIVE for both) or `--threads 1`: OpenMP's spinning worker
@@ -36,6 +42,10 @@ NANOGPT_ARGS = ('config/train_shakespeare_char.py --device=cpu --compile=False -
                 '--block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --dropout=0.0').split()
 VARIANTS = {'fast': FAST_CPU, 'fp32': []}
 OURS = 'import sys; from mingpt_nb.chargpt import main; main()'
+# nanoGPT's train.py, unchanged, with its seed moved by argv[1] (run from the checkout's directory)
+NANOGPT_SEEDED = ("import runpy, sys, torch; off = int(sys.argv.pop(1)); ms = torch.manual_seed; "
+                  "torch.manual_seed = lambda s: ms(s + off); sys.argv[0] = 'train.py'; sys.path.insert(0, ''); "
+                  "runpy.run_path('train.py', run_name='__main__')")
 # nanoGPT's saved model (its best evaluation, normally the last) on every character of its val.bin, in consecutive
 # windows of block_size: the same measurement as results.json's eval.val_loss_all on our side (no sampling noise).
 NANOGPT_FULL_VAL = """
@@ -76,8 +86,8 @@ def run_process(cmd, cwd, env, log_path):
 
 def warmup(iters): return min(100, iters // 2)   # nanoGPT's 100, shortened for smoke runs
 
-def run_nanogpt(workdir, iters, env, log_path):
-    cmd = [sys.executable, '-u', 'train.py', *NANOGPT_ARGS, f'--max_iters={iters}', f'--lr_decay_iters={iters}',
+def run_nanogpt(workdir, iters, env, log_path, seed_offset=0):
+    cmd = [sys.executable, '-u', '-c', NANOGPT_SEEDED, str(seed_offset), *NANOGPT_ARGS, f'--max_iters={iters}', f'--lr_decay_iters={iters}',
            f'--warmup_iters={warmup(iters)}', f'--out_dir={workdir}/out-nanogpt']
     status, wall, rss = run_process(cmd, workdir, env, log_path)
     out = pathlib.Path(log_path).read_text()
@@ -94,11 +104,11 @@ def run_nanogpt(workdir, iters, env, log_path):
     return dict(ms=statistics.median(times), wall=wall, rss=rss, iters=len(times), train=float(train), val=float(val),
                 eval_at=int(step), val_all=val_all, val_all_at=ck_iter)
 
-def run_ours(variant, workdir, iters, threads, env, log_path):
+def run_ours(variant, workdir, iters, threads, env, log_path, seed=1337):
     wd = pathlib.Path(tempfile.mkdtemp(dir=workdir, prefix=f'chargpt-{variant}-'))
     args = NANOGPT_CPU + VARIANTS[variant] + [f'--trainer.max_iters={iters}', f'--trainer.lr_decay_iters={iters}',
             f'--trainer.warmup_iters={warmup(iters)}',
-            f'--system.work_dir={wd}', '--trainer.progress=False', '--sample.num_samples=0']
+            f'--system.work_dir={wd}', f'--system.seed={seed}', '--trainer.progress=False', '--sample.num_samples=0']
     if threads: args.append(f'--system.num_threads={threads}')
     status, wall, rss = run_process([sys.executable, '-c', OURS, *args], ROOT, env, log_path)
     if status != 0: sys.exit(f'mingpt_chargpt failed (exit {status}); its output is in {log_path}:\n'
@@ -108,8 +118,10 @@ def run_ours(variant, workdir, iters, threads, env, log_path):
                 val=r['val_loss'], eval_at=r['iterations'], val_all=r['eval'].get('val_loss_all'))
 
 def mean_or_dash(xs):
+    "Mean (and, for 2+ values, sample standard deviation and range) of the values that are not None."
     xs = [x for x in xs if x is not None]
-    return f'{statistics.mean(xs):.4f}' if xs else '-'
+    if len(xs) < 2: return f'{xs[0]:.4f}' if xs else '-'
+    return f'{statistics.mean(xs):.4f} ± {statistics.stdev(xs):.4f} ({min(xs):.4f}-{max(xs):.4f})'
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,19 +147,19 @@ def main():
     for i in range(args.runs):
         for prog in ['nanoGPT'] + [f'ours-{v}' for v in args.variants]:
             log = tmp / f'{prog}-{i}.log'
-            r = (run_nanogpt(nano_dir, args.iters, env, log) if prog == 'nanoGPT'
-                 else run_ours(prog.split('-', 1)[1], tmp, args.iters, args.threads, env, log))
-            r.update(run=i, prog=prog, load=os.getloadavg()[0])
+            r = (run_nanogpt(nano_dir, args.iters, env, log, seed_offset=i) if prog == 'nanoGPT'
+                 else run_ours(prog.split('-', 1)[1], tmp, args.iters, args.threads, env, log, seed=1337 + i))
+            r.update(run=i, seed=1337 + i, prog=prog, load=os.getloadavg()[0])
             rows.append(r)
-            print(f"run {i} {prog:10s} {r['ms']:7.2f} ms/iter  wall {r['wall']:6.1f} s  train {r['train']:.4f}  "
+            print(f"run {i} (seed {1337 + i}) {prog:10s} {r['ms']:7.2f} ms/iter  wall {r['wall']:6.1f} s  train {r['train']:.4f}  "
                   f"val {r['val']:.4f}  peak RSS {r['rss']:5.0f} MiB  (load {r['load']:.1f})", flush=True)
 
-    print('\n| run | program | median ms/iter | wall s | train loss | val loss (20 batches) | val loss (all) | peak RSS MiB |')
+    print('\n| run (seed) | program | median ms/iter | wall s | train loss | val loss (20 batches) | val loss (all) | peak RSS MiB |')
     print('|---|---|---|---|---|---|---|---|')
     for r in rows:
         va = f"{r['val_all']:.4f}" if r['val_all'] is not None else '-'
         if r.get('val_all_at') is not None and r['val_all_at'] != r['iters'] - 1: va += f" (at {r['val_all_at']:.0f})"
-        print(f"| {r['run']} | {r['prog']} | {r['ms']:.2f} | {r['wall']:.1f} | {r['train']:.4f} | {r['val']:.4f} | {va} | {r['rss']:.0f} |")
+        print(f"| {r['run']} ({r['seed']}) | {r['prog']} | {r['ms']:.2f} | {r['wall']:.1f} | {r['train']:.4f} | {r['val']:.4f} | {va} | {r['rss']:.0f} |")
     nano = {r['run']: r for r in rows if r['prog'] == 'nanoGPT'}
     print()
     for v in args.variants:
@@ -155,9 +167,10 @@ def main():
         ratios = [ours[i]['ms'] / nano[i]['ms'] for i in sorted(ours)]
         rss = [ours[i]['rss'] / nano[i]['rss'] for i in sorted(ours)]
         print(f"ours-{v} / nanoGPT, median ms/iter: {statistics.median(ratios):.3f}x (pairs: {', '.join(f'{x:.3f}' for x in ratios)}); "
-              f"val loss {statistics.mean(o['val'] for o in ours.values()):.4f} vs {statistics.mean(n['val'] for n in nano.values()):.4f} "
-              f"(20 batches), {mean_or_dash(o['val_all'] for o in ours.values())} vs {mean_or_dash(n['val_all'] for n in nano.values())} (all); "
-              f"peak RSS {statistics.median(rss):.2f}x")
+              f"peak RSS {statistics.median(rss):.2f}x\n"
+              f"  val loss, 20 batches: ours-{v} {mean_or_dash(o['val'] for o in ours.values())}, nanoGPT {mean_or_dash(n['val'] for n in nano.values())}\n"
+              f"  val loss, every val character: ours-{v} {mean_or_dash(o['val_all'] for o in ours.values())}, "
+              f"nanoGPT {mean_or_dash(n['val_all'] for n in nano.values())}")
     if args.keep: print(f'logs and work_dirs kept in {tmp}')
     else: shutil.rmtree(tmp, ignore_errors=True)
 
