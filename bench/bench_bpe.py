@@ -38,7 +38,7 @@ def main():
     ap.add_argument('--textbook-chars', type=int, default=100_000, help='slice the textbook trainer is timed on')
     args = ap.parse_args()
     if args.text is None:
-        from mingpt_nb.chargpt import tiny_shakespeare
+        from mingpt_nb.utils import tiny_shakespeare
         path, text = Path('tinyshakespeare.txt (packaged)'), tiny_shakespeare()
     else:
         path = Path(args.text)

@@ -5,7 +5,7 @@ exactly the model's matrices, with the kernels that format uses).
 Greedy, 256 new tokens after a 1-token prompt, GPT-2's vocabulary (50,257) and context (1,024), 2 threads
 (BENCH_THREADS changes it). Everything is timed in alternating rounds in one process (`--repeats` rounds) and each ratio
 is the median of the per-round ratios, so that load on a shared machine hits every decoder alike. The rows
-(see nbs/12_fast_decoding.ipynb):
+(see nbs/13_fast_decoding.ipynb):
 
   transformers fp32 generate   the baseline
   fp32 generate                GPT.generate with a KV cache (notebook 03)

@@ -36,7 +36,8 @@ import argparse, json, os, pathlib, re, shutil, statistics, subprocess, sys, tem
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from mingpt_nb.chargpt import tiny_shakespeare, NANOGPT_CPU, FAST_CPU
+from mingpt_nb.utils import tiny_shakespeare
+from mingpt_nb.chargpt import NANOGPT_CPU, FAST_CPU
 
 NANOGPT_ARGS = ('config/train_shakespeare_char.py --device=cpu --compile=False --eval_iters=20 --log_interval=1 '
                 '--block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --dropout=0.0').split()

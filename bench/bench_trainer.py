@@ -42,7 +42,7 @@ class CharDataset(Dataset):
         return chunk[:-1], chunk[1:]
 
 def load_text():
-    from mingpt_nb.chargpt import tiny_shakespeare
+    from mingpt_nb.utils import tiny_shakespeare
     return tiny_shakespeare(), 'tinyshakespeare.txt (packaged in mingpt_nb)'
 
 SIZES = {'baby': (4, 4, 128), 'small': (6, 6, 384)}

@@ -58,6 +58,7 @@ class CausalSelfAttention(nn.Module):
         self.head_size = config.n_embd // config.n_head
         self.window = config.attn_windows[layer_idx] if config.attn_windows is not None else None
         self.attn_fp32 = getattr(config, 'attn_fp32', False)  # under autocast, attend in float32 (faster on CPUs at short T)
+        self.causal = getattr(config, 'causal', True)         # False: every position sees every other (BERT-style, notebook 08)
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)  # q, k, v for all heads
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)      # output projection
         self.attn_pdrop = config.attn_pdrop
@@ -77,6 +78,7 @@ class CausalSelfAttention(nn.Module):
             ck[:, :, start:start + T] = k
             cv[:, :, start:start + T] = v
             k, v = ck[:, :, :start + T], cv[:, :, :start + T]
+            if k.dtype != q.dtype: k, v = k.to(q.dtype), v.to(q.dtype)  # a cache kept in another dtype (e.g. bf16)
         y = self._attend(q, k, v, key_mask)
         y = y.transpose(1, 2).reshape(B, T, C)  # heads side by side again
         return self.resid_dropout(self.c_proj(y))
@@ -87,6 +89,10 @@ class CausalSelfAttention(nn.Module):
                 return self._attend(q.float(), k.float(), v.float(), key_mask).to(q.dtype)
         T, S = q.size(2), k.size(2)
         dropout_p = self.attn_pdrop if self.training else 0.0
+        if not self.causal:  # bidirectional: only padding (if any) is hidden
+            mask = None if key_mask is None else key_mask[:, None, None, :]
+            if self.keep_attn: return self._attend_explicit(q, k, v, torch.ones(T, S, dtype=torch.bool, device=q.device) if mask is None else mask)
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
         if key_mask is not None:  # padded batch: (B, S) True for real keys
             mask = padded_causal_mask(key_mask, T, self.window)
             if self.keep_attn: return self._attend_explicit(q, k, v, mask)

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['IGPT_SWITCHES', 'IGPT_TRAINING', 'to_unit', 'check_palette', 'nearest', 'kmeans_palette', 'inertia', 'quantize',
-           'dequantize', 'to_sequence', 'from_sequence', 'igpt_config', 'igpt_train_config', 'hf_imagegpt_convert',
-           'bits_per_dim', 'sample_images', 'layer_features']
+           'dequantize', 'to_sequence', 'from_sequence', 'igpt_config', 'igpt_train_config', 'bits_per_dim',
+           'sample_images', 'layer_features']
 
 # %% ../nbs/08_igpt.ipynb #ec1ebaf4
 import math
@@ -14,6 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .utils import CfgNode, logger
 from .model import GPT, MODEL_PRESETS
+from .trainer import Trainer
 
 # %% ../nbs/08_igpt.ipynb #36ff7e1d
 def to_unit(images, name='images') -> torch.Tensor:
@@ -137,7 +138,6 @@ IGPT_TRAINING = {  # batch size and iterations (Chen et al. 2020); learning rate
 
 def igpt_train_config(model_type: str, epoch_iters: int, **overrides) -> CfgNode:
     "Trainer config with the paper's optimisation: Adam (0.9, 0.95), no weight decay, warm up one epoch (`epoch_iters`), decay to 0."
-    from mingpt_nb.trainer import Trainer
     if model_type not in IGPT_TRAINING: raise ValueError(f'unknown model_type {model_type!r}; valid: {list(IGPT_TRAINING)}')
     s = {**IGPT_TRAINING[model_type], **overrides}
     if 'learning_rate' not in s:
@@ -148,44 +148,6 @@ def igpt_train_config(model_type: str, epoch_iters: int, **overrides) -> CfgNode
     c.merge_from_dict(s)
     if 'lr_decay_iters' not in overrides: c.lr_decay_iters = c.max_iters
     return c
-
-# %% ../nbs/08_igpt.ipynb #66047e51
-_HF_ACTIVATIONS = {'quick_gelu': 'gelu2', 'gelu_new': 'gelu_tanh', 'gelu_pytorch_tanh': 'gelu_tanh', 'gelu': 'gelu', 'relu': 'relu'}
-_CONV1D = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
-
-def hf_imagegpt_convert(hc: dict, hf_sd: dict):
-    "Our config keys and state dict for a `transformers` ImageGPT (`config.to_dict()`, `state_dict()`); the last id is `sos`."
-    C = hc['n_embd']
-    act = hc.get('activation_function', 'quick_gelu')
-    problems = [f'activation_function={act!r}' for _ in [0] if act not in _HF_ACTIVATIONS]
-    problems += [f'{k}={hc.get(k)!r}' for k, ok in (('n_inner', hc.get('n_inner') in (None, 4 * C)),
-                 ('layer_norm_epsilon', math.isclose(hc.get('layer_norm_epsilon', 1e-5), 1e-5)),
-                 ('scale_attn_weights', hc.get('scale_attn_weights', True)),
-                 ('scale_attn_by_inverse_layer_idx', not hc.get('scale_attn_by_inverse_layer_idx', False)),
-                 ('add_cross_attention', not hc.get('add_cross_attention', False))) if not ok]
-    if problems: raise ValueError(f'ImageGPT options without a counterpart in GPT: {", ".join(problems)}')
-    sd = {}
-    for k, v in hf_sd.items():
-        if k.endswith('attn.bias') and v.dim() > 1: continue               # causal-mask buffer of older versions
-        k = k if k.startswith(('transformer.', 'lm_head.')) else 'transformer.' + k
-        sd[k] = v.t() if k.endswith(_CONV1D) else v
-    if 'lm_head.weight' not in sd:
-        raise ValueError('no lm_head.weight: load ImageGPTForCausalImageModeling (ImageGPTModel has no head to generate with)')
-    wte = sd.pop('transformer.wte.weight')
-    V = hc['vocab_size'] - 1
-    if wte.size(0) != V + 1 or sd['lm_head.weight'].size(0) != V:
-        raise ValueError(f'expected wte with {V + 1} rows (colours + sos) and a head with {V}, '
-                         f"got {wte.size(0)} and {sd['lm_head.weight'].size(0)}")
-    sd['transformer.wte.weight'], sd['sos'] = wte[:V], wte[V]
-    biases = [k for k in sd if k.endswith('.bias')]
-    bias = any(sd[k].abs().max() > 0 for k in biases)
-    if not bias:
-        for k in biases: del sd[k]                                         # all zero: the bias-free model is the same function
-    cfg = dict(n_layer=hc['n_layer'], n_head=hc['n_head'], n_embd=C, vocab_size=V, block_size=hc['n_positions'],
-               norm='rmsnorm', activation=_HF_ACTIVATIONS[act], bias=bias, tie_weights=False, zero_init_head=True,
-               sos=True, init='igpt', embd_pdrop=hc.get('embd_pdrop', 0.1), resid_pdrop=hc.get('resid_pdrop', 0.1),
-               attn_pdrop=hc.get('attn_pdrop', 0.1))
-    return cfg, sd
 
 # %% ../nbs/08_igpt.ipynb #7b26ed30
 @torch.no_grad()

@@ -4,76 +4,30 @@
 
 # %% auto #0
 __all__ = ['GPT1_PAPER', 'GPT2_PAPER', 'GPT2_RELEASED', 'GPT2_TRAIN', 'GPT3_TABLE', 'GPT3_TOKENS', 'GPT3_CTX', 'GPT3_TABLE_D1',
-           'PF_DAY', 'preset_config', 'param_count', 'non_embedding_params', 'hf_openai_gpt_config',
-           'hf_openai_gpt_state_dict', 'hf_openai_gpt', 'gpt1_train_config', 'check_table_row', 'train_flops_per_token',
-           'train_flops', 'train_memory_bytes', 'kv_cache_bytes_per_token', 'iters_for_tokens',
-           'gpt3_style_train_config', 'gpt3_train_config', 'fit_power_law']
+           'PF_DAY', 'non_embedding_params', 'gpt1_train_config', 'check_table_row', 'train_flops_per_token',
+           'train_flops', 'train_memory_bytes', 'iters_for_tokens', 'gpt3_style_train_config', 'gpt3_train_config',
+           'fit_power_law']
 
 # %% ../nbs/07_gpt_papers.ipynb #71e4db66
 import math
 import numpy as np
 import torch
 from .utils import CfgNode
-from .model import GPT, MODEL_PRESETS, gpt_default_config, resolve_config
+from .model import GPT, MODEL_PRESETS, resolve_config, preset_config, param_count, kv_cache_bytes_per_token
 from .trainer import ramp_batch_size
 
 # %% ../nbs/07_gpt_papers.ipynb #23322fe5
 GPT1_PAPER = dict(n_layer=12, n_embd=768, n_head=12, d_ff=3072, block_size=512, vocab_size=40478, bpe_merges=40_000,
-                  pdrop=0.1, activation='GELU', init_std=0.02, n_params='117M',
+                  pdrop=0.1, activation='GELU', init_std=0.02,
                   # optimisation (§4.1)
                   learning_rate=2.5e-4, warmup_updates=2000, schedule='cosine to 0', weight_decay=0.01,
                   batch_size=64, epochs=100)
 
-# %% ../nbs/07_gpt_papers.ipynb #a3c4bad3
-def preset_config(model_type: str, **overrides) -> CfgNode:
-    "The resolved model config of preset `model_type` (with any `overrides`); nothing is built."
-    return resolve_config(gpt_default_config().merge_from_dict(dict(model_type=model_type, **overrides)))
-
 # %% ../nbs/07_gpt_papers.ipynb #90f24e8c
-def param_count(config, include_head: bool = False) -> int:
-    "Parameters of the model a preset name or config describes, in closed form (nothing is built); `GPT.num_params`'s convention."
-    c = preset_config(config) if isinstance(config, str) else resolve_config(config)
-    C, L, V, T = c.n_embd, c.n_layer, c.vocab_size, c.block_size
-    norm = 2 * C if (c.norm == 'layernorm' and c.bias) else C      # gain (+ bias)
-    lin_bias = 9 * C if c.bias else 0                              # c_attn 3C, c_proj C, c_fc 4C, c_proj C
-    per_block = 12 * C * C + lin_bias + 2 * norm
-    n = V * C + T * C + L * per_block + (norm if c.ln_position == 'pre' else 0) + (C if c.sos else 0)
-    return n + (V * C if include_head and not c.tie_weights else 0)
-
 def non_embedding_params(config) -> int:
     "Kaplan et al.'s N: parameters without the token and position embeddings."
-    c = preset_config(config) if isinstance(config, str) else resolve_config(config)
+    c = resolve_config(config)
     return param_count(c) - (c.vocab_size + c.block_size) * c.n_embd
-
-# %% ../nbs/07_gpt_papers.ipynb #ef297f76
-_TRANSPOSED = ('attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight')
-_HF_ACTIVATIONS = {'gelu': 'gelu_tanh', 'relu': 'relu'}   # transformers' OpenAIGPT: ACT_FNS['gelu'] is the tanh form
-
-def hf_openai_gpt_config(hc: dict) -> dict:
-    "Our config keys for a Hugging Face `OpenAIGPTConfig` (as a dict)."
-    afn = hc.get('afn', 'gelu')
-    if afn not in _HF_ACTIVATIONS: raise ValueError(f'unsupported afn {afn!r}; supported: {sorted(_HF_ACTIVATIONS)}')
-    eps = hc.get('layer_norm_epsilon', 1e-5)
-    if eps != 1e-5: raise ValueError(f'layer_norm_epsilon {eps} is not supported (our LayerNorm uses 1e-5)')
-    return dict(n_layer=hc['n_layer'], n_head=hc['n_head'], n_embd=hc['n_embd'], vocab_size=hc['vocab_size'],
-                block_size=hc['n_positions'], ln_position='post', init='gpt1', activation=_HF_ACTIVATIONS[afn],
-                tie_weights=hc.get('tie_word_embeddings', True), embd_pdrop=hc.get('embd_pdrop', 0.1),
-                resid_pdrop=hc.get('resid_pdrop', 0.1), attn_pdrop=hc.get('attn_pdrop', 0.1))
-
-def hf_openai_gpt_state_dict(hf_sd: dict) -> dict:
-    "A Hugging Face GPT-1 state dict (`OpenAIGPTLMHeadModel` or `OpenAIGPTModel`) in our names and layouts."
-    sd = {}
-    for k, v in hf_sd.items():
-        if k.endswith('attn.bias') and v.dim() > 1: continue          # causal-mask buffer of older transformers
-        k = k if k.startswith(('transformer.', 'lm_head.')) else 'transformer.' + k
-        k = k.replace('.tokens_embed.', '.wte.').replace('.positions_embed.', '.wpe.')
-        sd[k] = v.t() if k.endswith(_TRANSPOSED) else v
-    sd.setdefault('lm_head.weight', sd['transformer.wte.weight'])
-    return sd
-
-def hf_openai_gpt(hc: dict, hf_sd: dict):
-    "`HF_CONVERTERS` entry for model_type 'openai-gpt': (our config keys, our state dict)."
-    return hf_openai_gpt_config(hc), hf_openai_gpt_state_dict(hf_sd)
 
 # %% ../nbs/07_gpt_papers.ipynb #34286301
 def gpt1_train_config(total_iters: int) -> dict:
@@ -126,7 +80,7 @@ PF_DAY = 1e15 * 24 * 3600   # one petaflop/s for a day
 
 def train_flops_per_token(config, attention: bool = True) -> int:
     "Training FLOPs per token: 6 per parameter, plus 12·d_model·ctx per layer for attention (ctx: block_size, or the layer's band)."
-    c = preset_config(config) if isinstance(config, str) else resolve_config(config)
+    c = resolve_config(config)
     windows = c.attn_windows or (None,) * c.n_layer
     attn = sum(12 * c.n_embd * (c.block_size if w is None else min(w, c.block_size)) for w in windows)
     return 6 * param_count(c) + (attn if attention else 0)
@@ -143,10 +97,6 @@ def train_memory_bytes(config_or_n, mixed_precision: bool = False) -> dict:
         return {'weights (16-bit)': 2 * n, 'gradients (16-bit)': 2 * n, 'master weights (fp32)': 4 * n, 'Adam m, v (fp32)': 8 * n}
     return {'weights': 4 * n, 'gradients': 4 * n, 'Adam m, v': 8 * n}
 
-def kv_cache_bytes_per_token(config, bytes_per_value: int = 2) -> int:
-    "Bytes of keys and values cached per token of context, over all layers (fp16/bf16: 2 bytes a value)."
-    c = preset_config(config) if isinstance(config, str) else resolve_config(config)
-    return 2 * c.n_layer * c.n_embd * bytes_per_value
 
 # %% ../nbs/07_gpt_papers.ipynb #56f9c4dd
 def iters_for_tokens(tokens: float, batch_size: int, block_size: int, batch_ramp=None) -> int:
