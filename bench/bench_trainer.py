@@ -17,6 +17,11 @@ Models: character-level GPTs on tiny Shakespeare (the copy packaged in mingpt_nb
 3. Precision and compile, for both models: the Trainer with dtype float32 / bfloat16, with and without compile=True, from the same
    init on the same batches, run in round-robin chunks: median time per chunk-iteration (without the first chunk,
    which compiles) and the mean loss of the last 20 iterations.
+4. Matrix products alone: a 512x512 and a 128x128 float32 vs bfloat16 matmul (median of alternating rounds), the kernel
+   speed that the precision results above rest on.
+
+Everything measured, every raw chunk time included, goes to bench/results/trainer.json (notebook 05 and the README
+render their tables from it).
 """
 import argparse, json, os, pathlib, resource, statistics, subprocess, sys, time
 import torch
@@ -25,8 +30,10 @@ from torch.utils.data import Dataset
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from mingpt_nb.model import GPT
-from mingpt_nb.trainer import Trainer, sample_indices
-from mingpt_nb.utils import set_seed
+from mingpt_nb.trainer import Trainer, sample_indices, fused_adamw
+from mingpt_nb.utils import set_seed, save_result, load_result, md_table, conditions
+
+ORDER = 60   # place in the README's results section (bench/report.py)
 
 
 class CharDataset(Dataset):
@@ -69,7 +76,7 @@ class PlainLoop:
     "The hand-written loop: same batches (the Trainer's data order), forward, backward, clip, AdamW."
     def __init__(self, model, ds, args, seed=0):
         self.model, self.ds, self.B, self.seed, self.pos = model, ds, args.batch_size, seed, 0
-        self.opt = model.configure_optimizers(trainer_config(args))
+        self.opt = fused_adamw(model.configure_optimizers(trainer_config(args)))   # the optimizer the Trainer uses: like for like
         self.losses = []
     def run(self, n):
         model, opt = self.model, self.opt
@@ -83,6 +90,13 @@ class PlainLoop:
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             self.losses.append(loss.item())
+
+def matmul_ms(n, dtype, reps=200):
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    for _ in range(5): a @ b
+    t0 = time.perf_counter()
+    for _ in range(reps): a @ b
+    return (time.perf_counter() - t0) / reps * 1000
 
 def run_chunk(runner, n):
     t0 = time.perf_counter()
@@ -128,6 +142,7 @@ def main():
     def fresh_model(size='baby'):
         return make(args, size)[1]  # same seed: same init every time
 
+    result = dict(args=vars(args), data=source)
     # 1. overhead, interleaved
     tr = Trainer(trainer_config(args), fresh_model(), ds)
     plain = PlainLoop(fresh_model(), ds, args)
@@ -141,6 +156,8 @@ def main():
     print(f'   plain loop {m_pl * 1000:8.2f} ms/iter')
     print(f'   Trainer    {m_tr * 1000:8.2f} ms/iter')
     print(f'   overhead ratio {m_tr / m_pl:.3f}  ({(m_tr / m_pl - 1) * 100:+.1f}%; target < 5%: {"met" if m_tr / m_pl < 1.05 else "NOT met"}); identical losses: {same}')
+    result['overhead'] = dict(plain_ms=[t * 1000 for t in t_pl], trainer_ms=[t * 1000 for t in t_tr], plain_median_ms=m_pl * 1000,
+                              trainer_median_ms=m_tr * 1000, ratio=m_tr / m_pl, identical_losses=same)
 
     # 2. memory, one child process per loop
     print('\n2. Peak memory (child process peak RSS from getrusage ru_maxrss; growth = peak - RSS before the loop)')
@@ -149,6 +166,7 @@ def main():
                '--batch_size', str(args.batch_size), '--block_size', str(args.block_size)] + (['--threads', str(args.threads)] if args.threads else [])
         out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
         print(f"   {which:8s} peak RSS {out['peak_rss_mib']:7.1f} MiB, growth {out['growth_mib']:6.1f} MiB")
+        result.setdefault('memory', {})[which] = out
 
     # 3. precision and compile
     variants = [('float32', False), ('bfloat16', False)] + ([] if args.no_compile else [('float32', True), ('bfloat16', True)])
@@ -179,6 +197,17 @@ def main():
             L = trainers[v].history['loss']
             curves[f'{size} {v[0]}{" + compile" if v[1] else ""}'] = L
             print(f'   | {size} | {v[0]} | {v[1]} | {med * 1000:.1f} | {base / med:.2f}x | {sum(L[-20:]) / len(L[-20:]):.4f} |', flush=True)
+            result.setdefault('precision', []).append(dict(model=size, dims=SIZES[size], params_m=round(nparams, 3), iters=iters,
+                dtype=v[0], compile=v[1], chunk_ms=[t * 1000 for t in times[v]], median_ms=med * 1000, speedup=base / med,
+                final_loss=sum(L[-20:]) / len(L[-20:])))
+    # 4. the kernels
+    mm = {f'{n}_{d}': [] for n in (128, 512) for d in ('float32', 'bfloat16')}
+    for _ in range(5):
+        for n in (128, 512):
+            for d in ('float32', 'bfloat16'): mm[f'{n}_{d}'].append(matmul_ms(n, getattr(torch, d)))
+    result['matmul_ms'] = {k: dict(runs=v, median=statistics.median(v)) for k, v in mm.items()}
+    print('\n4. matmul ms (median of 5 alternating rounds): ' + ', '.join(f'{k} {v["median"]:.3f}' for k, v in result['matmul_ms'].items()))
+    if not args.quick: print('results written to', save_result('trainer', result))
     if args.plot:
         import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
         fig, axs = plt.subplots(1, 2, figsize=(11, 3.5))
@@ -186,5 +215,23 @@ def main():
         for ax in axs: ax.set_xlabel('iteration'); ax.set_ylabel('train loss'); ax.legend()
         fig.tight_layout(); fig.savefig(args.plot)
         print(f'\nloss curves written to {args.plot}')
+
+def rows(r):
+    "The precision table of a results file, one row per (model, dtype, compile)."
+    return [dict(model=f"{p['model']} ({p['dims'][0]}x{p['dims'][2]}, {p['params_m']:.2f}M)", dtype=p['dtype'], compile='yes' if p['compile'] else 'no',
+                 ms=p['median_ms'], speedup=p['speedup'], loss=p['final_loss']) for p in r['precision']]
+
+def readme_section(results_dir) -> str:
+    r = load_result('trainer', results_dir)
+    if r is None: return '### Trainer\n\nnot measured yet: run `python bench/bench_trainer.py`'
+    o, c = r['overhead'], r['conditions']
+    bf = {p['model']: p['speedup'] for p in r['precision'] if p['dtype'] == 'bfloat16' and not p['compile']}
+    return '\n'.join([
+        '### The Trainer (`python bench/bench_trainer.py`)', '',
+        md_table([dict(what='Trainer vs a hand-written loop (same model, batches, fused AdamW), baby model, float32',
+                       base=f"{o['plain_median_ms']:.1f} ms/iter", ours=f"{o['trainer_median_ms']:.1f} ms/iter", ratio=f"{o['ratio']:.2f}x"),
+                  *[dict(what=f'bfloat16 autocast vs float32, {m} model', base='float32', ours='bfloat16', ratio=f'{s:.2f}x faster')
+                    for m, s in bf.items()]], {'what': 'what', 'base': 'baseline', 'ours': 'mingpt_nb', 'ratio': 'ratio'}), '',
+        f"Measured {c['date'][:10]}: {conditions(c)}."])
 
 if __name__ == '__main__': main()

@@ -148,7 +148,7 @@ class Encoder:
                  pattern:str=GPT2_SPLIT_PATTERN,  # pre-tokenising regex
                  name:str='bpe',
                  merges:list=None,  # (left bytes, right bytes) in merge order; recovered from the ranks if not given
-                 backend:str='python',  # 'python', or 'tiktoken' to encode with tiktoken (same ids, ~3x faster)
+                 backend:str='python',  # 'python', or 'tiktoken' to encode with tiktoken (same ids, faster: see the Speed section)
                  max_cache:int=500_000):  # chunks to memoise before the cache is cleared
         if not isinstance(mergeable_ranks, dict) or not all(isinstance(k, bytes) and type(v) is int for k, v in mergeable_ranks.items()):
             raise TypeError('mergeable_ranks must be a dict {token bytes: int id}')
