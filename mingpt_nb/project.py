@@ -14,7 +14,7 @@ from typing import Callable
 import torch
 from .utils import CfgNode, ConfigKeyError, nearest_key, set_seed, setup_logging, auto_device, logger, _flat_keys
 from .model import GPT, resolve_config
-from .trainer import Trainer, CheckpointError, read_checkpoint, strip_prefixes, flops_per_token
+from .trainer import Trainer, CheckpointError, read_checkpoint, strip_prefixes, flops_per_token, check_trainer_config
 
 # %% ../nbs/09_project.ipynb #7e7696f0
 @dataclass
@@ -265,6 +265,7 @@ def train(project: Project, config: CfgNode, data: ProjectData | None = None, ca
     data = data or project.make_data(config)           # a bad data or model config fails here, before anything is touched
     _model_from_data(config, data)
     config.model = resolve_config(config.model)        # saved resolved: a preset's switches are written out, as trained
+    check_trainer_config(config.trainer); auto_device(config.trainer.device)   # bad settings fail before anything is written
     moved = _fresh(project, wd) if config.system.fresh else None
     saved = check_work_dir(project, config)            # before anything is written
     _model_from_data(config, data, check=True)
@@ -364,12 +365,15 @@ def _summary(r):
     f = lambda v, fmt: 'n/a' if v is None else format(v, fmt)
     return (f"{r['iterations']} iterations: train loss {f(r['train_loss'], '.4f')}, val loss {f(r['val_loss'], '.4f')}; "
             f"{f(r['median_ms_per_iter'], '.1f')} ms/iter (median), {f(r['tokens_per_s'], ',.0f')} tokens/s, "
-            f"MFU {f(r['mfu'] and r['mfu'] * 100, '.1f')}%, peak RSS {r['peak_rss_mib']:.0f} MiB")
+            f"MFU {'n/a (no trainer.peak_flops)' if r['mfu'] is None else format(r['mfu'] * 100, '.1f') + '%'}, peak RSS {r['peak_rss_mib']:.0f} MiB")
 
 def main(project: Project, argv=None):
     "The command: `--help`, `--sample`, or train (resume) and print a summary and samples. Returns the results or samples (None from a shell)."
     shell = argv is None
     try: out = _main(project, sys.argv[1:] if shell else list(argv), shell)
+    except BrokenPipeError:                # (`mingpt_x --help | head`: the reader has gone)
+        if not shell: raise
+        sys.stderr.close(); sys.exit(0)
     except KeyboardInterrupt as e:
         if not shell: raise
         print(f'mingpt_{project.name}: {e}', file=sys.stderr); sys.exit(130)
