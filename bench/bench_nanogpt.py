@@ -1,5 +1,6 @@
 """`mingpt_chargpt` against nanoGPT's `train.py` on nanoGPT's documented CPU run, measured in alternation.
 
+    python bench/bench_nanogpt.py ../shared/ref/nanoGPT --runs 5 --variants fp32 fast speedrun   # what bench/results/nanogpt.json holds
     python bench/bench_nanogpt.py ../shared/ref/nanoGPT                 # 2 runs of each, ~6 minutes on a quiet 2-core CPU
     python bench/bench_nanogpt.py PATH --runs 3 --threads 1 --variants fast fp32
     python bench/bench_nanogpt.py PATH --iters 300 --runs 1             # a smoke run
@@ -15,7 +16,16 @@ mingpt_nb (so `prepare.py` makes its train/val files offline, the same text and 
   --lr_decay_iters=2000 --dropout=0.0` (its README's CPU command);
 - ours: `mingpt_chargpt` with `mingpt_nb.chargpt.NANOGPT_CPU` (the same model: no biases, tied embeddings, exact GELU,
   no dropout; the same split, schedule and evaluation every 250 iterations on 20 batches), plus per variant
-  `fast` = `FAST_CPU` (bf16 autocast, math attention kernel) or `fp32` (nothing else: nanoGPT's float32).
+  `fast` = `FAST_CPU` (bf16 autocast, float32 attention) or `fp32` (nothing else: nanoGPT's float32);
+- the race, variant `speedrun`: our own recipe (`mingpt_nb.chargpt.SPEEDRUN_RACE`: today's architecture and Muon, notebook
+  15) trained for `--speedrun-iters` iterations without evaluations, so that its time is training time only. It races
+  nanoGPT to nanoGPT's own validation loss: the time of its run against nanoGPT's time for its 2000 iterations.
+
+Losses are measured the same way on both sides: every character of the validation text in consecutive windows of 64
+(nanoGPT's block size), from each program's final model (nanoGPT: its `ckpt.pt`; ours: `ckpt.pt` of the work_dir).
+Training time: nanoGPT's per-iteration times summed, except the iterations that carry an evaluation (every 250th),
+which count at the median; ours: the Trainer's training loop (`results.json`'s `wall_time_s`; the `speedrun` variant
+evaluates nothing during training). Every run and the medians go to bench/results/nanogpt.json (unless `--no-save`).
 
 Run i of each program uses seed 1337 + i: nanoGPT's `train.py` runs unchanged under a small wrapper that adds i
 to the seed it gives `torch.manual_seed` (nanoGPT fixes 1337 + rank; run 0 is exactly its own run), ours gets
@@ -36,12 +46,17 @@ import argparse, json, os, pathlib, re, shutil, statistics, subprocess, sys, tem
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from mingpt_nb.utils import tiny_shakespeare
+from mingpt_nb.utils import tiny_shakespeare, save_result, load_result, md_table, conditions
 from mingpt_nb.chargpt import NANOGPT_CPU, FAST_CPU
+try: from mingpt_nb.chargpt import SPEEDRUN_RACE, SPEEDRUN_RACE_ITERS      # (notebook 11, from notebook 15's speedrun)
+except ImportError: SPEEDRUN_RACE, SPEEDRUN_RACE_ITERS = None, None
+
+ORDER = 40
+EVAL_BLOCK = 64        # both programs' whole-split validation loss: consecutive windows of nanoGPT's block size
 
 NANOGPT_ARGS = ('config/train_shakespeare_char.py --device=cpu --compile=False --eval_iters=20 --log_interval=1 '
                 '--block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --dropout=0.0').split()
-VARIANTS = {'fast': FAST_CPU, 'fp32': []}
+VARIANTS = {'fast': FAST_CPU, 'fp32': [], **({'speedrun': SPEEDRUN_RACE} if SPEEDRUN_RACE else {})}
 OURS = 'import sys; from mingpt_nb.chargpt import main; main()'
 # nanoGPT's train.py, unchanged, with its seed moved by argv[1] (run from the checkout's directory)
 NANOGPT_SEEDED = ("import runpy, sys, torch; off = int(sys.argv.pop(1)); ms = torch.manual_seed; "
@@ -62,6 +77,17 @@ with torch.no_grad():
         c = val[rows[:, None] + torch.arange(T + 1)]
         tot += m(c[:, :-1].contiguous(), c[:, 1:].contiguous())[1].item() * len(rows)
 print(tot / n, ck['iter_num'])
+"""
+# Our saved model (the work_dir's ckpt.pt, the end of the run) measured exactly as NANOGPT_FULL_VAL measures nanoGPT's
+OURS_FULL_VAL = """
+import sys, torch
+from mingpt_nb.chargpt import CHARGPT, full_split_loss
+from mingpt_nb.project import load_config
+from mingpt_nb.model import GPT
+from mingpt_nb.trainer import read_checkpoint, strip_prefixes
+c = load_config(CHARGPT, sys.argv[1]); m = GPT(c.model)
+m.load_state_dict(strip_prefixes(read_checkpoint(sys.argv[1] + '/ckpt.pt')['model'])); m.eval()
+print(full_split_loss(m, CHARGPT.make_data(c).val.data, int(sys.argv[2])))
 """
 
 def prepare_nanogpt(src, dest):
@@ -93,7 +119,8 @@ def run_nanogpt(workdir, iters, env, log_path, seed_offset=0):
     status, wall, rss = run_process(cmd, workdir, env, log_path)
     out = pathlib.Path(log_path).read_text()
     if status != 0: sys.exit(f'nanoGPT failed (exit {status}); its output is in {log_path}:\n{out[-2000:]}')
-    times = [float(t) for t in re.findall(r'^iter \d+: loss [\d.]+, time ([\d.]+)ms', out, re.M)]
+    its_times = [(int(i), float(t)) for i, t in re.findall(r'^iter (\d+): loss [\d.]+, time ([\d.]+)ms', out, re.M)]
+    times = [t for _, t in its_times]
     evals = re.findall(r'^step (\d+): train loss ([\d.]+), val loss ([\d.]+)', out, re.M)
     step, train, val = evals[-1]
     val_all, ck_iter = None, None
@@ -102,21 +129,29 @@ def run_nanogpt(workdir, iters, env, log_path, seed_offset=0):
         out = subprocess.run([sys.executable, '-c', NANOGPT_FULL_VAL, str(ckpt)], cwd=workdir, env=env, capture_output=True, text=True)
         if out.returncode == 0: val_all, ck_iter = (float(v) for v in out.stdout.split()[-2:])
         shutil.rmtree(ckpt.parent, ignore_errors=True)
-    return dict(ms=statistics.median(times), wall=wall, rss=rss, iters=len(times), train=float(train), val=float(val),
+    med = statistics.median(times)   # iterations that carry an evaluation (0, 250, ...) count at the median: training time only
+    train_s = sum(med if i % 250 == 0 else t for i, t in its_times) / 1000
+    return dict(ms=med, train_s=train_s, wall=wall, rss=rss, iters=len(times), train=float(train), val=float(val),
                 eval_at=int(step), val_all=val_all, val_all_at=ck_iter)
 
 def run_ours(variant, workdir, iters, threads, env, log_path, seed=1337):
     wd = pathlib.Path(tempfile.mkdtemp(dir=workdir, prefix=f'chargpt-{variant}-'))
-    args = NANOGPT_CPU + VARIANTS[variant] + [f'--trainer.max_iters={iters}', f'--trainer.lr_decay_iters={iters}',
-            f'--trainer.warmup_iters={warmup(iters)}',
+    sched = [f'--trainer.max_iters={iters}', f'--trainer.lr_decay_iters={iters}']
+    if variant != 'speedrun': sched.append(f'--trainer.warmup_iters={warmup(iters)}')   # (the race recipe sets its own)
+    args = NANOGPT_CPU + VARIANTS[variant] + sched + [
             f'--system.work_dir={wd}', f'--system.seed={seed}', '--trainer.progress=False', '--sample.num_samples=0']
     if threads: args.append(f'--system.num_threads={threads}')
     status, wall, rss = run_process([sys.executable, '-c', OURS, *args], ROOT, env, log_path)
     if status != 0: sys.exit(f'mingpt_chargpt failed (exit {status}); its output is in {log_path}:\n'
                              f'{pathlib.Path(log_path).read_text()[-2000:]}')
     r = json.loads((wd / 'results.json').read_text())
-    return dict(ms=r['median_ms_per_iter'], wall=wall, rss=rss, iters=r['iterations'], train=r['train_loss'],
-                val=r['val_loss'], eval_at=r['iterations'], val_all=r['eval'].get('val_loss_all'))
+    val_all = r['eval'].get('val_loss_all')
+    if json.loads((wd / 'config.json').read_text())['data']['block_size'] != EVAL_BLOCK:   # measure it as nanoGPT's is measured
+        out = subprocess.run([sys.executable, '-c', OURS_FULL_VAL, str(wd), str(EVAL_BLOCK)], cwd=ROOT, env=env, capture_output=True, text=True)
+        if out.returncode != 0: sys.exit(f'evaluating {wd} failed:\n{out.stderr[-2000:]}')
+        val_all = float(out.stdout.split()[-1])
+    return dict(ms=r['median_ms_per_iter'], train_s=r['wall_time_s'], wall=wall, rss=rss, iters=r['iterations'], train=r['train_loss'],
+                val=r['val_loss'], eval_at=r['iterations'], val_all=val_all)
 
 def mean_or_dash(xs):
     "Mean (and, for 2+ values, sample standard deviation and range) of the values that are not None."
@@ -132,6 +167,9 @@ def main():
     ap.add_argument('--threads', type=int, default=None, help='OMP_NUM_THREADS for both (default: torch decides)')
     ap.add_argument('--passive', action='store_true', help='OMP_WAIT_POLICY=PASSIVE for both (a must on a busy machine with 2+ threads)')
     ap.add_argument('--variants', nargs='+', default=['fast'], choices=list(VARIANTS), help='our configurations to run')
+    ap.add_argument('--speedrun-iters', type=int, default=SPEEDRUN_RACE_ITERS, help="iterations of the 'speedrun' variant")
+    ap.add_argument('--no-save', action='store_true', help='do not write bench/results/NAME.json')
+    ap.add_argument('--name', default='nanogpt', help="the results file's name (the speedrun's race: nanogpt_speedrun)")
     ap.add_argument('--keep', action='store_true', help='keep the temporary directory (logs, work_dirs)')
     args = ap.parse_args()
 
@@ -141,6 +179,7 @@ def main():
     if args.passive: env['OMP_WAIT_POLICY'] = 'PASSIVE'   # idle OpenMP threads sleep instead of spinning
     nano_dir = tmp / 'nanoGPT'
     prepare_nanogpt(args.nanogpt, nano_dir)
+    load_before = os.getloadavg()[0]
     import torch
     print(f'torch {torch.__version__}, {os.cpu_count()} CPUs, threads: {args.threads or "torch default"}, '
           f'OMP_WAIT_POLICY={env.get("OMP_WAIT_POLICY", "default")}, {args.iters} iterations, {args.runs} run(s) each, load average before: {os.getloadavg()[0]:.2f}', flush=True)
@@ -148,8 +187,9 @@ def main():
     for i in range(args.runs):
         for prog in ['nanoGPT'] + [f'ours-{v}' for v in args.variants]:
             log = tmp / f'{prog}-{i}.log'
+            v = prog.split('-', 1)[1] if prog != 'nanoGPT' else None
             r = (run_nanogpt(nano_dir, args.iters, env, log, seed_offset=i) if prog == 'nanoGPT'
-                 else run_ours(prog.split('-', 1)[1], tmp, args.iters, args.threads, env, log, seed=1337 + i))
+                 else run_ours(v, tmp, args.speedrun_iters if v == 'speedrun' else args.iters, args.threads, env, log, seed=1337 + i))
             r.update(run=i, seed=1337 + i, prog=prog, load=os.getloadavg()[0])
             rows.append(r)
             print(f"run {i} (seed {1337 + i}) {prog:10s} {r['ms']:7.2f} ms/iter  wall {r['wall']:6.1f} s  train {r['train']:.4f}  "
@@ -172,7 +212,57 @@ def main():
               f"  val loss, 20 batches: ours-{v} {mean_or_dash(o['val'] for o in ours.values())}, nanoGPT {mean_or_dash(n['val'] for n in nano.values())}\n"
               f"  val loss, every val character: ours-{v} {mean_or_dash(o['val_all'] for o in ours.values())}, "
               f"nanoGPT {mean_or_dash(n['val_all'] for n in nano.values())}")
+    result = summarize(rows, args.variants)
+    for v, sm in result['summary'].items():
+        print(f"{v}: training time {sm['time_ratio_median']:.3f}x nanoGPT's (pairs {', '.join(f'{x:.3f}' for x in sm['time_ratios'])}); "
+              f"val (every character, windows of {EVAL_BLOCK}) {sm['val_all_median']:.4f} vs nanoGPT {result['nanogpt']['val_all_median']:.4f}")
+    if not args.no_save:
+        info = dict(iters=args.iters, speedrun_iters=args.speedrun_iters, runs=args.runs, threads=args.threads, passive=args.passive,
+                    variants=args.variants, nanogpt_args=NANOGPT_ARGS, ours_args=NANOGPT_CPU, variant_args={v: VARIANTS[v] for v in args.variants},
+                    eval_block=EVAL_BLOCK, load_before=load_before, load_after=os.getloadavg()[0])
+        print('results written to', save_result(args.name, dict(setup=info, rows=rows, **result)))
     if args.keep: print(f'logs and work_dirs kept in {tmp}')
     else: shutil.rmtree(tmp, ignore_errors=True)
+
+def spread(xs):
+    xs = [x for x in xs if x is not None]
+    return dict(median=statistics.median(xs), min=min(xs), max=max(xs), n=len(xs)) if xs else None
+
+def summarize(rows, variants):
+    "Per variant: ours/nanoGPT ratios of the median ms/iter and of the training time, pair by pair (alternating runs), and the losses."
+    nano = {r['run']: r for r in rows if r['prog'] == 'nanoGPT'}
+    out = {'nanogpt': dict(ms_median=statistics.median(r['ms'] for r in nano.values()),
+                           train_s_median=statistics.median(r['train_s'] for r in nano.values()),
+                           val_all_median=statistics.median(r['val_all'] for r in nano.values() if r['val_all'] is not None),
+                           val_all=spread(r['val_all'] for r in nano.values()))}
+    out['summary'] = {}
+    for v in variants:
+        ours = {r['run']: r for r in rows if r['prog'] == f'ours-{v}'}
+        ms_r = [ours[i]['ms'] / nano[i]['ms'] for i in sorted(ours)]
+        t_r = [ours[i]['train_s'] / nano[i]['train_s'] for i in sorted(ours)]
+        out['summary'][v] = dict(ms_ratios=ms_r, ms_ratio_median=statistics.median(ms_r), time_ratios=t_r,
+                                 time_ratio_median=statistics.median(t_r), train_s_median=statistics.median(o['train_s'] for o in ours.values()),
+                                 val_all_median=statistics.median(o['val_all'] for o in ours.values()), val_all=spread(o['val_all'] for o in ours.values()),
+                                 iters=statistics.median(o['iters'] for o in ours.values()))
+    return out
+
+def readme_section(results_dir) -> str:
+    r = load_result('nanogpt', results_dir)
+    title = '### mingpt_chargpt against nanoGPT on its CPU run'
+    if r is None or 'summary' not in r: return f'{title}\n\nnot measured yet: run `python bench/bench_nanogpt.py ../shared/ref/nanoGPT --runs 5 --variants fp32 fast speedrun`'
+    n, sm = r['nanogpt'], r['summary']
+    what = {'fp32': 'ours, float32 (like for like)', 'fast': 'ours, bf16 autocast (`FAST_CPU`)', 'speedrun': 'ours, the speedrun recipe (notebook 15)'}
+    def row(v):
+        s = sm[v]
+        return dict(what=what.get(v, v), iters=f"{s['iters']:.0f}", time=f"{s['train_s_median']:.1f} s",
+                    ratio=f"{s['time_ratio_median']:.2f}x ({min(s['time_ratios']):.2f}-{max(s['time_ratios']):.2f})",
+                    val=f"{s['val_all']['median']:.4f} ({s['val_all']['min']:.4f}-{s['val_all']['max']:.4f})")
+    rows = [dict(what='nanoGPT `train.py`, float32', iters=f"{r['setup']['iters']}", time=f"{n['train_s_median']:.1f} s", ratio='1',
+                 val=f"{n['val_all']['median']:.4f} ({n['val_all']['min']:.4f}-{n['val_all']['max']:.4f})")] + [row(v) for v in sm]
+    return '\n'.join([title, '', md_table(rows, {'what': 'program', 'iters': 'iterations', 'time': 'training time (median)',
+                                                   'ratio': 'time / nanoGPT (median, range over alternating pairs)',
+                                                   'val': f"val loss, every character (median, range; {r['setup']['runs']} seeds)"}), '',
+                      f"nanoGPT's README CPU command on Tiny Shakespeare; {conditions(r['conditions'])}. "
+                      f"`python bench/bench_nanogpt.py ../shared/ref/nanoGPT --runs {r['setup']['runs']} --variants {' '.join(r['setup']['variants'])}`"])
 
 if __name__ == '__main__': main()

@@ -7,13 +7,14 @@
 3. bf16 / fp16 weights: cached vs recomputed generation agree (low precision may legitimately flip near-ties, so the
    agreement is reported), and autocast training steps run on the flash-attention kernel with dropout.
 4. torch.compile(model): forward/backward match eager.
-5. Parity with transformers' GPT-2 on the GPU, and decode speed (batch 1, 256 tokens) vs transformers, fp32 and bf16.
+5. Speculative decoding on the GPU (notebook 13): the target's own greedy tokens with a random draft; a bf16 KV cache.
+6. Parity with transformers' GPT-2 on the GPU, and decode speed (batch 1, 256 tokens) vs transformers, fp32 and bf16.
 """
 import os, sys, time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from mingpt_nb.model import GPT
+from mingpt_nb.model import GPT   # importing the package attaches GPT._speculative (notebook 13)
 
 failures = []
 def check(name, ok, extra=''):
@@ -81,7 +82,16 @@ check('torch.compile forward == eager', torch.allclose(e, c_, atol=1e-4), f'max 
 _, loss = cg(xb, xb); loss.backward()
 check('torch.compile backward runs', g.transformer.wte.weight.grad is not None)
 
-# 5. transformers parity and decode speed
+# 5. speculative decoding and a bf16 KV cache on the GPU
+tgt = GPT(cfg(model_type='gpt-micro', vocab_size=1000, block_size=128, embd_pdrop=0.0, resid_pdrop=0.0, attn_pdrop=0.0)).to(dev).eval()
+drf = GPT(cfg(model_type='gpt-nano', vocab_size=1000, block_size=128)).to(dev).eval()
+p = torch.randint(0, 1000, (2, 6), device=dev)
+for k in (1, 4):
+    check(f'speculative decoding (k={k}) == the target alone, greedy', torch.equal(tgt.generate(p, 60, draft_model=drf, num_draft=k), tgt.generate(p, 60)))
+a, b = tgt.generate(p, 60, cache_dtype=torch.bfloat16), tgt.generate(p, 60)
+check('bf16 KV cache: generation runs', a.shape == b.shape, f'(token agreement with an fp32 cache {(a == b).float().mean().item():.3f})')
+
+# 6. transformers parity and decode speed
 try:
     import transformers
     from transformers import GPT2Config, GPT2LMHeadModel

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['MODEL_PRESETS', 'HF_TRANSPOSED', 'HF_RENAMES', 'HF_MASK_BUFFERS', 'HF_ACTIVATIONS', 'TO_HF_ACTIVATION',
            'HF_MODEL_TYPES', 'gpt_default_config', 'preset_config', 'resolve_config', 'GPT', 'param_count',
-           'kv_cache_bytes_per_token', 'weight_decay_groups', 'sample_next', 'hf_to_ours', 'ours_to_hf', 'hf_layout',
-           'hf_config', 'hf_state_dict', 'build_from_hf']
+           'kv_cache_bytes_per_token', 'weight_decay_groups', 'next_token_probs', 'sample_next', 'hf_to_ours',
+           'ours_to_hf', 'hf_layout', 'hf_config', 'hf_state_dict', 'build_from_hf']
 
 # %% ../nbs/03_model.ipynb #c47980ab
 import contextlib, copy, math
@@ -14,8 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .utils import CfgNode, logger, check_config_keys
-from .attention import KVCache
-from .blocks import Block, RMSNorm, make_norm
+from .attention import KVCache, rope_angles
+from .blocks import Block, RMSNorm, make_norm, mlp_hidden, GATED
 
 # %% ../nbs/03_model.ipynb #7bfb332c
 # Image GPT's switches: RMS-style norm, x*sigmoid(1.702x), no biases, untied zero head, learned start token, its init, no dropout
@@ -67,7 +67,8 @@ def gpt_default_config() -> CfgNode:
                    embd_pdrop=0.1, resid_pdrop=0.1, attn_pdrop=0.1,
                    bias=True, ln_position='pre', norm='layernorm', activation='gelu_tanh',
                    tie_weights=False, zero_init_head=False, attn_windows=None, sos=False, init='gpt2',
-                   attn_fp32=False, causal=True)
+                   attn_fp32=False, causal=True,
+                   pos_emb='learned', n_kv_head=None, qk_norm=False)   # today's switches (notebooks 01, 02, 15)
 
 _DIMS = ('n_layer', 'n_head', 'n_embd')
 
@@ -100,6 +101,12 @@ def resolve_config(config) -> CfgNode:
     for k in ('sos', 'causal'):
         if not isinstance(getattr(c, k), bool): raise ValueError(f'config.{k} must be True or False, got {getattr(c, k)!r}')
     if c.n_embd % c.n_head: raise ValueError(f'n_embd ({c.n_embd}) must be divisible by n_head ({c.n_head})')
+    if c.pos_emb not in ('learned', 'rope', 'none'): raise ValueError(f"unknown pos_emb {c.pos_emb!r}; valid: ['learned', 'rope', 'none']")
+    if c.pos_emb == 'rope' and (c.n_embd // c.n_head) % 2:
+        raise ValueError(f'pos_emb="rope" rotates pairs of channels: the head size n_embd // n_head = {c.n_embd // c.n_head} must be even')
+    if c.n_kv_head is not None and (isinstance(c.n_kv_head, bool) or not isinstance(c.n_kv_head, int) or c.n_kv_head < 1 or c.n_head % c.n_kv_head):
+        raise ValueError(f'n_kv_head must be None or a positive int that divides n_head ({c.n_head}), got {c.n_kv_head!r}')
+    if not isinstance(c.qk_norm, bool): raise ValueError(f'config.qk_norm must be True or False, got {c.qk_norm!r}')
     if c.attn_windows is not None and len(c.attn_windows) != c.n_layer:
         raise ValueError(f'attn_windows has {len(c.attn_windows)} entries for {c.n_layer} layers')
     return c
@@ -121,7 +128,8 @@ class GPT(nn.Module):
         self.block_size, self.vocab_size = config.block_size, config.vocab_size
         self.transformer = nn.ModuleDict(dict(
             wte=nn.Embedding(config.vocab_size, config.n_embd),
-            wpe=nn.Embedding(config.block_size, config.n_embd),
+            # GPT-2's learned position table; none for rotary positions (they turn q and k in attention) or 'none'
+            **(dict(wpe=nn.Embedding(config.block_size, config.n_embd)) if config.pos_emb == 'learned' else {}),
             drop=nn.Dropout(config.embd_pdrop),
             h=nn.ModuleList([Block(config, i) for i in range(config.n_layer)]),
             ln_f=make_norm(config) if config.ln_position == 'pre' else nn.Identity(),
@@ -150,7 +158,7 @@ class GPT(nn.Module):
     def _init_igpt(self):
         "Image GPT's released code: q, k, v ~ N(0, 1/sqrt(C)), attention out ~ N(0, 1/sqrt(C L)), MLP 0.02 (not depth-scaled), wpe 0.01."
         C, L = self.config.n_embd, self.config.n_layer
-        nn.init.normal_(self.transformer.wpe.weight, mean=0.0, std=0.01)
+        if 'wpe' in self.transformer: nn.init.normal_(self.transformer.wpe.weight, mean=0.0, std=0.01)
         for block in self.transformer.h:
             nn.init.normal_(block.attn.c_attn.weight, mean=0.0, std=1 / math.sqrt(C))
             nn.init.normal_(block.attn.c_proj.weight, mean=0.0, std=1 / math.sqrt(C * L))
@@ -199,8 +207,11 @@ class GPT(nn.Module):
         if attention_mask is not None:  # padding: masked keys are skipped, positions count only real tokens
             key_mask = self._key_mask(attention_mask, idx.size(0), start + x.size(1))
             pos = (key_mask.cumsum(-1) - 1).clamp(min=0)[:, start:]
-        x = self.transformer.drop(x + self.transformer.wpe(pos))
-        for block in self.transformer.h: x = block(x, cache, key_mask)
+        rope = None
+        if self.config.pos_emb == 'learned': x = x + self.transformer.wpe(pos)
+        elif self.config.pos_emb == 'rope': rope = rope_angles(pos, self.config.n_embd // self.config.n_head)  # for every layer
+        x = self.transformer.drop(x)
+        for block in self.transformer.h: x = block(x, cache, key_mask, rope)
         if cache is not None: cache.pos += x.size(1)
         return self.transformer.ln_f(x)
 
@@ -220,16 +231,22 @@ def param_count(config, include_head: bool = False) -> int:
     "Parameters of the model a config (or preset name) describes, in closed form (nothing is built); `GPT.num_params`'s convention."
     c = resolve_config(config)
     C, L, V, T = c.n_embd, c.n_layer, c.vocab_size, c.block_size
+    hs = C // c.n_head
+    kv = (c.n_kv_head or c.n_head) * hs                            # width of k and of v: C unless grouped
+    H = mlp_hidden(c)                                              # 4C, or round(8C/3) for SwiGLU
+    fc = 2 * H if c.activation in GATED else H                     # c_fc's outputs (gate and up for SwiGLU)
     norm = 2 * C if (c.norm == 'layernorm' and c.bias) else C      # gain (+ bias)
-    lin_bias = 9 * C if c.bias else 0                              # c_attn 3C, c_proj C, c_fc 4C, c_proj C
-    per_block = 12 * C * C + lin_bias + 2 * norm
-    n = V * C + T * C + L * per_block + (norm if c.ln_position == 'pre' else 0) + (C if c.sos else 0)
+    attn = C * (C + 2 * kv) + C * C + ((C + 2 * kv) + C if c.bias else 0) + (2 * hs if c.qk_norm else 0)
+    mlp = C * fc + H * C + (fc + C if c.bias else 0)
+    per_block = attn + mlp + 2 * norm                              # GPT-2: 12C^2 + 13C
+    pos = T * C if c.pos_emb == 'learned' else 0
+    n = V * C + pos + L * per_block + (norm if c.ln_position == 'pre' else 0) + (C if c.sos else 0)
     return n + (V * C if include_head and not c.tie_weights else 0)
 
 def kv_cache_bytes_per_token(config, bytes_per_value: int = 2) -> int:
     "Bytes of keys and values a KV cache holds per token of context, over all layers (fp16/bf16: 2 bytes a value)."
     c = resolve_config(config)
-    return 2 * c.n_layer * c.n_embd * bytes_per_value
+    return 2 * c.n_layer * (c.n_kv_head or c.n_head) * (c.n_embd // c.n_head) * bytes_per_value
 
 # %% ../nbs/03_model.ipynb #041764b5
 def weight_decay_groups(model: nn.Module):
@@ -253,14 +270,13 @@ def _configure_optimizers(self, train_config):
 GPT.configure_optimizers = _configure_optimizers
 
 # %% ../nbs/03_model.ipynb #71d43476
-def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None, generator=None):
-    "Next token ids (B, 1) from last-position logits (B, V): greedy, or sampled with temperature, top-k and top-p."
-    if not do_sample: return logits.argmax(-1, keepdim=True)
+def next_token_probs(logits, temperature=1.0, top_k=None, top_p=None):
+    "The distribution (B, V) sampling draws the next token from: softmax (in float32) of the logits after temperature, top-k and top-p."
     if temperature <= 0: raise ValueError(f'temperature must be > 0 when sampling, got {temperature}')
     logits = logits.float() / temperature
     if top_k is not None:
         if top_k < 1: raise ValueError(f'top_k must be >= 1, got {top_k}')
-        kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
+        kth = torch.topk(logits, min(top_k, logits.size(-1))).values[..., [-1]]
         logits = logits.masked_fill(logits < kth, float('-inf'))
     if top_p is not None:
         if not 0 < top_p <= 1: raise ValueError(f'top_p must be in (0, 1], got {top_p}')
@@ -269,7 +285,12 @@ def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None
         drop = (p.cumsum(-1) - p) >= top_p            # mass before this token already reaches top_p
         sorted_logits = sorted_logits.masked_fill(drop, float('-inf'))
         logits = torch.full_like(logits, float('-inf')).scatter(-1, order, sorted_logits)
-    return torch.multinomial(logits.softmax(-1), 1, generator=generator)
+    return logits.softmax(-1)
+
+def sample_next(logits, temperature=1.0, do_sample=False, top_k=None, top_p=None, generator=None):
+    "Next token ids (B, 1) from last-position logits (B, V): greedy, or drawn from `next_token_probs`."
+    if not do_sample: return logits.argmax(-1, keepdim=True)
+    return torch.multinomial(next_token_probs(logits, temperature, top_k, top_p), 1, generator=generator)
 
 # %% ../nbs/03_model.ipynb #c9784a7b
 def _generate(self, idx, max_new_tokens: int, temperature=1.0, do_sample=False, top_k=None, top_p=None,
@@ -313,7 +334,7 @@ def _decode(self, idx, max_new_tokens, temperature, do_sample, top_k, top_p, sto
     cache = None
     if use_cache:
         c, p = self.config, next(self.parameters())
-        cache = KVCache(c.n_layer, B, c.n_head, min(bs, idx.size(1) + max_new_tokens + sos), c.n_embd // c.n_head, p.device, cache_dtype or p.dtype)
+        cache = KVCache(c.n_layer, B, c.n_kv_head or c.n_head, min(bs, idx.size(1) + max_new_tokens + sos), c.n_embd // c.n_head, p.device, cache_dtype or p.dtype)
     finished = torch.zeros(B, dtype=torch.bool, device=idx.device)
     for _ in range(max_new_tokens):
         ctx = idx[:, max(0, idx.size(1) - n_ctx):]

@@ -12,7 +12,7 @@ import ast, copy, json, logging, os, resource, statistics, sys, time
 from dataclasses import dataclass, field
 from typing import Callable
 import torch
-from .utils import CfgNode, ConfigKeyError, nearest_key, set_seed, setup_logging, auto_device, logger, _flat_keys
+from .utils import CfgNode, ConfigKeyError, nearest_key, set_seed, setup_logging, auto_device, logger, _flat_keys, machine_info, conditions
 from .model import GPT, resolve_config
 from .trainer import Trainer, CheckpointError, read_checkpoint, strip_prefixes, flops_per_token, check_trainer_config
 
@@ -237,7 +237,7 @@ def collect_results(project, run, dts, start_iter, wall, cpu, prev=None, interru
             'tokens_per_s': tpi / med if med and tpi else None, 'params': model.num_params(include_head=True),
             'flops_per_token': fpt, 'flops_per_s': fps, 'peak_flops': peak, 'mfu': fps / peak if fps and peak else None,
             'peak_rss_mib': round(_peak_rss_mib(), 1), 'device': str(tr.device), 'num_threads': torch.get_num_threads(),
-            'torch': torch.__version__, 'segments': segments,
+            'torch': torch.__version__, 'segments': segments, 'conditions': machine_info(),
             'eval': project.evaluate(model, run.data, run.config) if project.evaluate else {}}
 
 # %% ../nbs/09_project.ipynb #d68b089b
@@ -365,7 +365,8 @@ def _summary(r):
     f = lambda v, fmt: 'n/a' if v is None else format(v, fmt)
     return (f"{r['iterations']} iterations: train loss {f(r['train_loss'], '.4f')}, val loss {f(r['val_loss'], '.4f')}; "
             f"{f(r['median_ms_per_iter'], '.1f')} ms/iter (median), {f(r['tokens_per_s'], ',.0f')} tokens/s, "
-            f"MFU {'n/a (no trainer.peak_flops)' if r['mfu'] is None else format(r['mfu'] * 100, '.1f') + '%'}, peak RSS {r['peak_rss_mib']:.0f} MiB")
+            f"MFU {'n/a (no trainer.peak_flops)' if r['mfu'] is None else format(r['mfu'] * 100, '.1f') + '%'}, peak RSS {r['peak_rss_mib']:.0f} MiB\n"
+            f"measured with {conditions(r['conditions'])}")
 
 def main(project: Project, argv=None):
     "The command: `--help`, `--sample`, or train (resume) and print a summary and samples. Returns the results or samples (None from a shell)."
