@@ -1,7 +1,7 @@
 """GPT-1's fine-tuning, GPT-2's zero-shot transfer and GPT-3's in-context learning in miniature (notebook 14), over seeds.
 
     python bench/bench_paper_ideas.py --part lm     # pre-training, zero-shot and fine-tuning (about 25 minutes, one thread)
-    python bench/bench_paper_ideas.py --part icl    # in-context learning (about 2 minutes a seed, one thread)
+    python bench/bench_paper_ideas.py --part icl --jobs 2   # in-context learning (about 20 minutes on 2 cores)
     python bench/bench_paper_ideas.py               # both, one after the other
     python bench/bench_paper_ideas.py --smoke       # tiny models, a few steps: checks the script, writes nothing
 
@@ -15,19 +15,23 @@ initialisation, dropout and the batch order) GPT-1's fine-tuning (`finetune`: th
 `FT_MIN_ITERS` steps) of the largest pre-trained model and of a fresh model of its shape on `N_LABELS` labelled
 examples with λ = 0.5; on all labels the pre-trained model also with λ = 0 and with the paper's learning rate 6.25e-5.
 
-`--part icl` writes bench/results/paper_ideas_icl.json. For each seed the `ICL_SIZES` trained on random-mapping
-sequences (`ICL_TRAIN`); accuracy after k = 0..23 examples on 2000 fresh sequences; for the two-layer model its
-accuracy during training, every head's induction score and the accuracy with each head removed in turn.
+`--part icl` writes bench/results/paper_ideas_icl.json. For each seed, each of the `ICL_SIZES` trained on random-mapping
+sequences (`ICL_TRAIN`, seed = the stream of sequences and the initial weights), `--jobs` models at once, one thread
+each: accuracy after k = 0..11 examples on 2000 fresh sequences; its accuracy every 100 steps of training and the step
+at which the accuracy on inputs seen before passed halfway from the counting predictor's to perfect (the jump); every
+head's induction and previous-token scores; the accuracy with each head removed in turn, and with every head after
+the first layer whose induction score is over 3 times that of even attention removed together (likewise the
+previous-token heads before the last layer). `--pos-emb learned` trains the same models with GPT-2's learned
+positions and writes bench/results/paper_ideas_icl_learned.json.
 
-Each file is rewritten after every seed, so an interrupted run keeps what it finished, with the machine's conditions.
+Each file is rewritten after every seed (lm) or model (icl), so an interrupted run keeps what it finished, with the machine's conditions.
 Accuracies do not depend on speed; the wall times are for planning only.
 """
-import argparse, pathlib, statistics, sys, time
+import argparse, concurrent.futures, pathlib, statistics, sys, time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ORDER = 70
 N_LABELS = [16, 64, 256, None]      # None: every training example
-LATE = 16                           # in-context accuracy is summarised over the queries after k >= LATE examples
 
 
 def _log(s): print(s, flush=True)
@@ -97,53 +101,55 @@ def run_lm(seeds, pretrain_seed=0, smoke=False, save=None, log=_log):
     return out
 
 
-def run_icl(seed, smoke=False, log=_log):
-    "The in-context learners of one seed: accuracy by k; for the two-layer model its training curve, induction scores and head ablations."
-    import numpy as np, torch
+def run_icl_one(seed, name, dims, level, pos_emb, smoke=False, threads=None):
+    "One in-context learner: accuracy by k, its training curve and steps to the jump, every head's induction and previous-token scores, and the accuracy with each head removed in turn."
+    import torch
+    if threads: torch.set_num_threads(threads)
     from mingpt_nb import paper_ideas as P
-    icl, task = [], P.MappingTask(seed=seed)
-    sizes = {'1 layer': (1, 2, 16), '2 layers': (2, 2, 16)} if smoke else P.ICL_SIZES
+    task = P.MappingTask(seed=seed)
     kw = dict(max_iters=4, warmup_iters=1) if smoke else {}
     n_eval = 200 if smoke else 2000
-    for name, dims in sizes.items():
-        t0 = time.time()
-        curve = []
-        def record(trainer, every=2 if smoke else 50):
-            if (trainer.iter_num + 1) % every == 0:
-                curve.append([trainer.iter_num + 1, P.icl_accuracy(trainer.model, task, n=500, seed=99)[0][LATE:].mean().item()])
-        m = P.train_icl(dims, task, seed=seed, on_batch_end=record if name == '2 layers' else None, **kw)
-        acc, hits, seen = P.icl_accuracy(m, task, n=n_eval, seed=1234 + seed)
-        row = dict(seed=seed, size=name, params=m.num_params(), acc_by_k=acc.tolist(),
-                   seen_acc=hits[seen].mean().item(), unseen_acc=hits[~seen].mean().item())
-        if name == '2 layers':
-            probe = P.mapping_sequences(200, task.n_pairs, task.n_in, task.n_out, torch.Generator().manual_seed(7 + seed))
-            scores = P.induction_scores(P.attention_maps(m, probe[:, :-1]), probe)
-            ind = divmod(scores.argmax().item(), scores.size(1))
-            heads = []
-            for l in range(m.config.n_layer):
-                for h in range(m.config.n_head):
-                    with P.ablate_heads(m, [(l, h)]):
-                        late = P.icl_accuracy(m, task, n=n_eval, seed=1234 + seed)[0][LATE:].mean().item()
-                    heads.append(dict(layer=l, head=h, induction_score=scores[l, h].item(), ablated_late=late))
-            row.update(curve=curve, induction_head=list(ind), induction_score=scores.max().item(), heads=heads,
-                       ablated_induction_late=next(x['ablated_late'] for x in heads if (x['layer'], x['head']) == ind),
-                       ablated_other_late_min=min(x['ablated_late'] for x in heads if (x['layer'], x['head']) != ind))
-        row['seconds'] = time.time() - t0
-        icl.append(row)
-        log(f"seed {seed} in-context {name}: k>={LATE} {np.mean(row['acc_by_k'][LATE:]):.1%}, k<=1 {np.mean(row['acc_by_k'][:2]):.1%} ({row['seconds']:.0f} s)"
-            + (f", head {row['induction_head']} (highest induction score) removed {row['ablated_induction_late']:.1%}" if 'induction_head' in row else ''))
-    return icl
+    t0 = time.time()
+    curve = P.ICLCurve(task, every=2 if smoke else 100)
+    m = P.train_icl(dims, task, seed=seed, on_batch_end=curve, pos_emb=pos_emb, **kw)
+    seconds = time.time() - t0
+    acc, hits, seen = P.icl_accuracy(m, task, n=n_eval, seed=1234 + seed)
+    probe = P.mapping_sequences(200, task.n_pairs, task.n_in, task.n_out, torch.Generator().manual_seed(7 + seed))
+    maps = P.attention_maps(m, probe[:, :-1])
+    ind_s, prev_s = P.induction_scores(maps, probe), P.previous_token_scores(maps)
+    def late_seen(heads):
+        with P.ablate_heads(m, heads):
+            a, h, s = P.icl_accuracy(m, task, n=n_eval, seed=1234 + seed)
+        return a[P.ICL_LATE:].mean().item(), h[s].mean().item()
+    heads = []
+    for l in range(m.config.n_layer):
+        for h in range(m.config.n_head):
+            late, on_seen = late_seen([(l, h)])
+            heads.append(dict(layer=l, head=h, induction_score=ind_s[l, h].item(), previous_token_score=prev_s[l, h].item(),
+                              ablated_late=late, ablated_seen=on_seen))
+    ind = divmod(ind_s.argmax().item(), ind_s.size(1))
+    T = maps.shape[-1]
+    even = P.induction_scores(P.even_attention(T).expand(1, probe.size(0), 1, -1, -1), probe).item()
+    even_prev = P.previous_token_scores(P.even_attention(T)[None, None, None]).item()
+    ind_heads = [(l, h) for l in range(1, m.config.n_layer) for h in range(m.config.n_head) if ind_s[l, h] > 3 * even]
+    prev_heads = [(l, h) for l in range(m.config.n_layer - 1) for h in range(m.config.n_head) if prev_s[l, h] > 3 * even_prev]
+    groups = dict(induction_heads=dict(heads=ind_heads), previous_token_heads=dict(heads=prev_heads))
+    for g in groups.values():
+        if g['heads']: g['ablated_late'], g['ablated_seen'] = late_seen(g['heads'])
+    return dict(seed=seed, size=name, params=m.num_params(), acc_by_k=acc.tolist(), seen_acc=hits[seen].mean().item(),
+                unseen_acc=hits[~seen].mean().item(), curve=dict(steps=curve.steps, late=curve.late_acc, seen=curve.seen_acc),
+                jump_level=level, steps_to_jump=P.steps_to(curve, level), induction_head=list(ind), induction_score=ind_s.max().item(),
+                even_score=even, even_previous_token_score=even_prev, heads=heads, groups=groups, seconds=seconds)
 
 
-def counting_late(late=LATE, n=20_000, n_pairs=24, n_in=8, n_out=8, seed=3):
-    "Accuracy after k >= `late` examples of predicting the output seen most often so far (notebook 14's counting predictor), simulated."
-    import numpy as np
-    rng = np.random.default_rng(seed)
-    f = rng.integers(n_out, size=(n, n_in))
-    ys = np.take_along_axis(f, rng.integers(n_in, size=(n, n_pairs)), 1)
-    onehot = np.eye(n_out)[ys]
-    before = onehot.cumsum(1) - onehot + rng.random(onehot.shape) * 1e-3   # ties broken at random
-    return float((before.argmax(-1) == ys)[:, late:].mean())
+def counting_levels(n=20_000, seed=3):
+    "The counting predictor (notebook 14) on simulated sequences: accuracy after k >= ICL_LATE examples and on inputs seen before."
+    import torch
+    from mingpt_nb import paper_ideas as P
+    task = P.MappingTask()
+    seq = P.mapping_sequences(n, task.n_pairs, task.n_in, task.n_out, torch.Generator().manual_seed(seed))
+    hits = P.counting_accuracy(seq, task.n_in, task.n_out)
+    return hits[:, P.ICL_LATE:].mean().item(), hits[P.seen_before(seq)].mean().item()
 
 
 def _spread(v, fmt='{:.1%}'):
@@ -175,18 +181,33 @@ def readme_section(results_dir: pathlib.Path) -> str:
                   f"seeds {r['seeds']}; chance {t['chance']:.1%}, most frequent speaker {t['majority']:.1%} "
                   f"({t['n_test']} test speeches).", '', '| measurement | accuracy |', '|---|---|'] + [f'| {a} | {b} |' for a, b in rows]
         lines += ['', f"{conditions(r['conditions'])}; `{r['command']}`", '']
-    if paths['icl'].exists():
-        r = json.loads(paths['icl'].read_text())
-        late, icl = r['late'], r['icl']
-        rows = [(f'GPT-3: in-context accuracy after {late}-23 examples, {s}', _spread([statistics.mean(x['acc_by_k'][late:]) for x in icl if x['size'] == s]))
-                for s in r['icl_sizes']]
-        abl = [x['ablated_induction_late'] for x in icl if 'ablated_induction_late' in x]
-        if abl: rows.append(('GPT-3: the same, 2 layers, the head with the highest induction score removed', _spread(abl)))
-        lines += [f"Random mappings learned in context: accuracy on the query, median (lowest to highest) over seeds {r['seeds']}; "
-                  f"the best possible is {statistics.mean(r['best_late']):.1%}, without the context {1 / 8:.1%}, counting the "
-                  f"outputs in the context (no look-up of the input) {counting_late(late):.1%}.", '',
-                  '| measurement | accuracy |', '|---|---|'] + [f'| {a} | {b} |' for a, b in rows]
-        lines += ['', f"{conditions(r['conditions'])}; `{r['command']}`"]
+    for path in [paths['icl']] + sorted(pathlib.Path(results_dir).glob('paper_ideas_icl_*.json')):
+        if not path.exists(): continue
+        r = json.loads(path.read_text())
+        late, icl, n_pairs = r['late'], r['icl'], r['n_pairs']
+        rows = []
+        for s in r['icl_sizes']:
+            rs = [x for x in icl if x['size'] == s]
+            jumps = [x['steps_to_jump'] for x in rs]
+            ind = [next(h['ablated_seen'] for h in x['heads'] if [h['layer'], h['head']] == x['induction_head']) for x in rs]
+            grp = [x['groups']['induction_heads'].get('ablated_seen') for x in rs if 'groups' in x]
+            if r['icl_sizes'][s][0] == 1: grp_s = 'no later layer'
+            elif not grp: grp_s = 'not measured'
+            elif None in grp: grp_s = (_spread([g for g in grp if g is not None]) + '; ' if any(g is not None for g in grp) else '') + f'no head over the threshold in {grp.count(None)} of {len(grp)} seeds'
+            else: grp_s = _spread(grp)
+            rows.append((s, _spread([statistics.mean(x['acc_by_k'][late:]) for x in rs]), _spread([x['seen_acc'] for x in rs]),
+                         _spread(jumps, '{:,.0f}') if None not in jumps else f"{sum(j is not None for j in jumps)} of {len(jumps)} seeds",
+                         _spread(ind), grp_s))
+        pos = {'rope': 'rotary positions', 'learned': "GPT-2's learned positions"}.get(r.get('pos_emb', 'learned'), r.get('pos_emb'))
+        lines += [f"Random mappings learned in context, models with {pos} ({n_pairs} examples a sequence, {r['icl_train']['max_iters']:,} steps): "
+                  f"accuracy on the query, median (lowest to highest) over seeds {r['seeds']}; after {late} to {n_pairs - 1} examples the best "
+                  f"possible is {statistics.mean(r['best_late']):.1%}, without the context {1 / 8:.1%}, counting the outputs in the context "
+                  f"(no look-up of the input) {r['counting_late']:.1%} ({r['counting_seen']:.1%} on inputs seen before). The jump: the first step at which the "
+                  f"accuracy on inputs seen before reached {r['jump_level']:.1%}, halfway from counting to perfect. Heads removed: the one with the "
+                  f"highest induction score, and every head after the first layer whose induction score is over 3 times that of even attention.", '',
+                  f'| model | after {late}-{n_pairs - 1} examples | on inputs seen before | steps to the jump | on inputs seen before, the top induction head removed | ... all induction heads removed |',
+                  '|---|---|---|---|---|---|'] + [f'| {" | ".join(row)} |' for row in rows]
+        lines += ['', f"{conditions(r['conditions'])}; `{r['command']}`", '']
     return '\n'.join(lines).strip()
 
 
@@ -197,6 +218,8 @@ def main(argv=None):
     ap.add_argument('--pretrain-seed', type=int, default=0)
     ap.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's choice)")
     ap.add_argument('--results', default=None, help='folder for the results files (default bench/results)')
+    ap.add_argument('--pos-emb', default=None, help="--part icl: the models' positions (default: ICL_POS_EMB); another writes paper_ideas_icl_<it>.json")
+    ap.add_argument('--jobs', type=int, default=1, help='--part icl: models trained at once, each on one thread')
     ap.add_argument('--smoke', action='store_true', help='tiny models and a few steps; nothing is written')
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -215,12 +238,29 @@ def main(argv=None):
         run_lm(args.seeds, args.pretrain_seed, args.smoke, save)
     if args.part in ('icl', 'all'):
         t0 = time.time()
-        out = dict(command=f'python bench/bench_paper_ideas.py --part icl --seeds {seeds}', icl_sizes=P.ICL_SIZES,
-                   icl_train=P.ICL_TRAIN, late=LATE, best_late=[P.best_accuracy(k) for k in range(LATE, 24)], seeds=[], icl=[])
-        for seed in args.seeds:
-            out['icl'] += run_icl(seed, args.smoke)
-            out['seeds'].append(seed)
-            if not args.smoke: print('wrote', save_result('paper_ideas_icl', {**out, 'seconds': time.time() - t0}, folder=args.results), flush=True)
+        args.pos_emb = args.pos_emb or P.ICL_POS_EMB
+        torch.set_num_threads(1)                      # every model trains on one thread, --jobs of them at once
+        task = P.MappingTask()
+        c_late, c_seen = counting_levels()
+        level = (c_seen + 1) / 2                     # halfway from the counting level to perfect, on inputs seen before
+        sizes = {'1 layer': (1, 2, 16), '2 layers': (2, 2, 16)} if args.smoke else P.ICL_SIZES
+        result_name = 'paper_ideas_icl' + ('' if args.pos_emb == P.ICL_POS_EMB else f'_{args.pos_emb}')
+        out = dict(command=f'python bench/bench_paper_ideas.py --part icl --seeds {seeds} --jobs {args.jobs}'
+                   + ('' if args.pos_emb == P.ICL_POS_EMB else f' --pos-emb {args.pos_emb}'), icl_sizes=sizes, pos_emb=args.pos_emb,
+                   icl_train=P.ICL_TRAIN, n_pairs=task.n_pairs, late=P.ICL_LATE, jump_level=level, counting_late=c_late, counting_seen=c_seen,
+                   best_late=[P.best_accuracy(k) for k in range(P.ICL_LATE, task.n_pairs)], seeds=list(args.seeds), icl=[])
+        jobs = sorted(((seed, name, dims) for seed in args.seeds for name, dims in sizes.items()), key=lambda j: -j[2][0] * j[2][2])
+        with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:   # largest first; each job on one thread
+            futs = [pool.submit(run_icl_one, seed, name, dims, level, args.pos_emb, args.smoke, 1) for seed, name, dims in jobs]
+            for f in concurrent.futures.as_completed(futs):
+                row = f.result()
+                out['icl'].append(row)
+                out['icl'].sort(key=lambda x: (x['seed'], list(sizes).index(x['size'])))
+                ind = next(h for h in row['heads'] if [h['layer'], h['head']] == row['induction_head'])
+                print(f"seed {row['seed']} {row['size']}: k>={P.ICL_LATE} {sum(row['acc_by_k'][P.ICL_LATE:]) / (task.n_pairs - P.ICL_LATE):.1%}, "
+                      f"seen {row['seen_acc']:.1%}, jump at {row['steps_to_jump']}, head {row['induction_head']} removed: seen {ind['ablated_seen']:.1%} "
+                      f"({row['seconds']:.0f} s)", flush=True)
+                if not args.smoke: print('wrote', save_result(result_name, {**out, 'seconds': time.time() - t0}, folder=args.results), flush=True)
     if args.smoke: print('smoke run finished; nothing written')
     else: print(readme_section(pathlib.Path(args.results) if args.results else ROOT / 'bench' / 'results'))
 
