@@ -197,7 +197,7 @@ def readme_section(results_dir: pathlib.Path) -> str:
             else: grp_s = _spread(grp)
             rows.append((s, _spread([statistics.mean(x['acc_by_k'][late:]) for x in rs]), _spread([x['seen_acc'] for x in rs]),
                          _spread(jumps, '{:,.0f}') if None not in jumps else f"{sum(j is not None for j in jumps)} of {len(jumps)} seeds",
-                         _spread(ind), grp_s))
+                         'no later layer' if r['icl_sizes'][s][0] == 1 else _spread(ind), grp_s))
         pos = {'rope': 'rotary positions', 'learned': "GPT-2's learned positions"}.get(r.get('pos_emb', 'learned'), r.get('pos_emb'))
         lines += [f"Random mappings learned in context, models with {pos} ({n_pairs} examples a sequence, {r['icl_train']['max_iters']:,} steps): "
                   f"accuracy on the query, median (lowest to highest) over seeds {r['seeds']}; after {late} to {n_pairs - 1} examples the best "

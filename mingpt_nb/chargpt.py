@@ -152,13 +152,10 @@ SPEEDRUN = dict(
     trainer=dict(batch_size=16, optimizer='muon', muon_lr=0.02, learning_rate=3e-3, betas=(0.9, 0.99), weight_decay=0.1,
                  grad_norm_clip=1.0, warmup_iters=200, lr_schedule='wsd', decay_frac=0.3, min_lr=0.0, dtype='bfloat16',
                  max_iters=2481, lr_decay_iters=2481, eval_interval=None))
-SPEEDRUN_RACE_PRESET = dict(
+SPEEDRUN_RACE_PRESET = dict(      # SPEEDRUN's recipe on nanoGPT's CPU model; its length is SPEEDRUN_RACE_ITERS
     block_size=64,
-    model=dict(model_type=None, n_layer=4, n_head=4, n_embd=128, bias=False, tie_weights=False, activation='relu2', norm='rmsnorm',
-               pos_emb='rope', qk_norm=True, embd_pdrop=0.0, resid_pdrop=0.0, attn_pdrop=0.0, attn_fp32=True),
-    trainer=dict(batch_size=24, optimizer='muon', muon_lr=0.02, learning_rate=3e-3, betas=(0.9, 0.99), weight_decay=0.1,
-                 grad_norm_clip=1.0, warmup_iters=50, lr_schedule='wsd', decay_frac=0.3, min_lr=0.0, dtype='bfloat16',
-                 eval_interval=None))
+    model={**SPEEDRUN['model'], 'n_layer': 4, 'n_head': 4, 'n_embd': 128, 'resid_pdrop': 0.0},
+    trainer={**{k: v for k, v in SPEEDRUN['trainer'].items() if k not in ('max_iters', 'lr_decay_iters')}, 'batch_size': 24, 'warmup_iters': 50})
 SPEEDRUN_RACE = preset_args(SPEEDRUN_RACE_PRESET)
 SPEEDRUN_RACE_ITERS = 250
 
